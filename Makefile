@@ -1,0 +1,79 @@
+# Hospital FAQ dialogue engine. Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# The interpreter that creates the venv: pyenv's 3.10.13 if present, else python3.10 on PATH.
+BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python3.10 2>/dev/null) || command -v python3.10)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SANIC_HOST := 127.0.0.1
+
+HOST := 127.0.0.1
+ACTION_PORT ?= 5055
+RASA_PORT ?= 5005
+MODEL := models/hospital.tar.gz
+NLU_DATA := data/nlu
+CORE_DATA := data/rules.yml data/stories.yml
+TRAIN_DATA := $(NLU_DATA) $(CORE_DATA)
+KG_STAMP := var/kg.stamp
+KG_FILES := $(wildcard data/kg/*.json)
+TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml) \
+	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
+
+.PHONY: help install kg train run shell actions test test-py test-stories clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed  ## create .venv (Python $(PYTHON_VERSION)) and install pinned requirements
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(BASE_PYTHON)" || { echo "Python 3.10 not found: install $(PYTHON_VERSION) with pyenv" >&2; exit 1; }
+	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip<25"
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip check
+	touch $@
+
+kg: $(KG_STAMP)  ## build the embedded knowledge graph from data/kg/*.json
+
+$(KG_STAMP): $(VENV)/.installed $(KG_FILES) $(wildcard kg_queries/*.py)
+	$(PY) -m bot kg import --replace 'data/kg/*.json'
+	touch $@
+
+train: $(MODEL)  ## train the Rasa model if config, data, components or graph changed
+
+$(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
+		--out models --fixed-model-name hospital
+	touch $@
+
+actions: install kg  ## run only the action server on $(HOST):$(ACTION_PORT)
+	$(RASA) run actions --actions bot.actions --port $(ACTION_PORT)
+
+run: install kg train  ## everything needed, then actions on :5055 and the Rasa API + REST on :5005
+	@$(RASA) run actions --actions bot.actions --port $(ACTION_PORT) & pid=$$!; \
+	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(RASA) run --enable-api -i $(HOST) -p $(RASA_PORT) -m $(MODEL) --credentials credentials.yml \
+		--endpoints endpoints.yml
+
+shell: install kg train  ## chat in the terminal (rasa shell) with the same actions
+	@$(RASA) run actions --actions bot.actions --port $(ACTION_PORT) >var/actions.log 2>&1 & pid=$$!; \
+	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(RASA) shell -m $(MODEL) --endpoints endpoints.yml
+
+test: install kg train test-py test-stories  ## pytest, then the Rasa conversation test stories
+
+test-py: install kg train
+	$(PY) -m pytest -q tests
+
+test-stories: install kg train  ## rasa test on tests/stories/ with a live action server; fails on any failed story
+	$(PY) -m tests.run_stories --model $(MODEL) --stories tests/stories --port $(ACTION_PORT)
+
+clean:  ## remove the graph, models and test output (keeps .venv)
+	rm -rf var models results .rasa

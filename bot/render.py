@@ -1,0 +1,54 @@
+"""The one reply renderer: jinja2 templates under ``templates/``, several variants each.
+
+A template may hold several alternative replies separated by a line containing only
+``---``; one is picked at random (``rng`` makes the choice reproducible in tests).
+"""
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import jinja2
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+VARIANT_SEPARATOR = "---"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+
+
+def variants(name: str, **context: Any) -> list[str]:
+    """Every variant of template ``name`` rendered with ``context``."""
+    text = environment().get_template(name).render(**context)
+    parts, current = [], []
+    for line in text.splitlines():
+        if line.strip() == VARIANT_SEPARATOR:
+            parts.append("\n".join(current).strip())
+            current = []
+        else:
+            current.append(line)
+    parts.append("\n".join(current).strip())
+    return [p for p in parts if p]
+
+
+def render(name: str, rng: Optional[random.Random] = None, **context: Any) -> str:
+    """One variant of template ``name`` (random, or chosen by ``rng``)."""
+    options = variants(name, **context)
+    if not options:
+        raise ValueError(f"template {name!r} rendered no text")
+    return (rng or random).choice(options)
+
+
+def has_template(name: str) -> bool:
+    return (TEMPLATE_DIR / name).exists()

@@ -1,0 +1,1 @@
+"""Intent classifiers (Rasa GraphComponents): templates, TinyBERT-RNN, RoBERTa-TextCNN, ensemble."""

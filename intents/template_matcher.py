@@ -1,0 +1,125 @@
+"""Template matcher: main intent and sub-intent from regular expressions and keywords.
+
+Why: rules are precise for small talk ("你好", "是的", "再见") and give a strong,
+explainable signal for question words ("症状", "怎么治"). As a member of the intent
+ensemble its vote is weighted by its measured dev accuracy; alone it is a complete
+(if brittle) classifier, which keeps the walking skeleton usable without neural models.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from intents import votes
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RULES = PROJECT_ROOT / "intents" / "rules.yml"
+MEMBER = "template_matcher"
+
+
+class TemplateRules:
+    """Compiled rules: anchored patterns per main intent, keywords per sub-intent."""
+
+    def __init__(self, main: Dict[str, List[Pattern]], sub: Dict[str, List[str]]) -> None:
+        self.main, self.sub = main, sub
+
+    @classmethod
+    def from_file(cls, path: Path) -> "TemplateRules":
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        main = {intent: [re.compile(p, re.IGNORECASE) for p in patterns]
+                for intent, patterns in (raw.get("main_intents") or {}).items()}
+        sub = {name: sorted(words, key=len, reverse=True)
+               for name, words in (raw.get("sub_intents") or {}).items()}
+        unknown = (set(main) - set(votes.MAIN_INTENTS)) | (set(sub) - set(votes.SUB_INTENTS))
+        if unknown:
+            raise ValueError(f"{path}: unknown intents {sorted(unknown)}")
+        return cls(main, sub)
+
+    def main_intent(self, text: str) -> Optional[str]:
+        """The small-talk intent whose pattern matches ``text``, if any."""
+        for intent, patterns in self.main.items():
+            if any(p.search(text) for p in patterns):
+                return intent
+        return None
+
+    def sub_intent_hits(self, text: str) -> Dict[str, float]:
+        """Per sub-intent, the total length of its keywords found in ``text``."""
+        lowered = text.lower()
+        hits: Dict[str, float] = {}
+        for name, words in self.sub.items():
+            score = sum(len(w) for w in words if w.lower() in lowered)
+            if score:
+                hits[name] = float(score)
+        return hits
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class TemplateMatcher(GraphComponent):
+    """Rule-based main-intent and sub-intent classifier (``intents/rules.yml``)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # YAML file with main_intents (regexes) and sub_intents (keywords).
+            "rules_file": str(DEFAULT_RULES),
+            # Confidence given to a matching small-talk pattern.
+            "match_confidence": 0.9,
+            # Confidence for "diagnosis" when no small-talk pattern matched.
+            "diagnosis_confidence": 0.7,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+        path = Path(config["rules_file"])
+        self.rules = TemplateRules.from_file(path if path.is_absolute() else PROJECT_ROOT / path)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TemplateMatcher":
+        return cls(config)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        path = Path(config.get("rules_file", DEFAULT_RULES))
+        path = path if path.is_absolute() else PROJECT_ROOT / path
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def main_scores(self, text: str) -> Dict[str, float]:
+        """A probability-like distribution over the main intents."""
+        matched = self.rules.main_intent(text)
+        top, conf = (matched, self.config["match_confidence"]) if matched else (
+            "diagnosis", self.config["diagnosis_confidence"])
+        rest = (1.0 - conf) / (len(votes.MAIN_INTENTS) - 1)
+        return {name: (conf if name == top else rest) for name in votes.MAIN_INTENTS}
+
+    def sub_scores(self, text: str) -> Dict[str, float]:
+        """Keyword hits turned into a distribution (no hit: uniform, ``other`` first)."""
+        hits = self.rules.sub_intent_hits(text)
+        smoothing = 0.05
+        raw = {name: hits.get(name, 0.0) + smoothing for name in votes.SUB_INTENTS}
+        if not hits:
+            raw["other"] += smoothing
+        total = sum(raw.values())
+        return {name: value / total for name, value in raw.items()}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get("text") or ""
+            scores = self.main_scores(text)
+            votes.set_intent(message, scores, MEMBER)
+            if not message.get(votes.SUB_INTENT):
+                votes.set_sub_intent(message, self.sub_scores(text))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

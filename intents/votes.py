@@ -1,0 +1,57 @@
+"""How intent classifiers share their results on a message.
+
+Each member classifier sets Rasa's ``intent``/``intent_ranking`` itself (so each one
+works alone) and also records its ranking under ``intent_votes[<member>]``; the
+ensemble voter reads those votes. Sub-intent results live in ``sub_intent`` and
+``sub_intent_ranking``, added to the parse output.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
+
+INTENT_VOTES = "intent_votes"
+SUB_INTENT = "sub_intent"
+SUB_INTENT_RANKING = "sub_intent_ranking"
+MAIN_INTENTS: Tuple[str, ...] = ("greet", "goodbye", "isbot", "accept", "deny", "diagnosis")
+SUB_INTENTS: Tuple[str, ...] = (
+    "definition", "cause", "prevention", "symptom", "complication", "treatment", "department",
+    "infectivity", "cure_rate", "taboo", "check", "cure_time", "other",
+)
+SUB_INTENT_NAMES_ZH: Dict[str, str] = {
+    "definition": "定义", "cause": "病因", "prevention": "预防", "symptom": "临床表现",
+    "complication": "相关病症", "treatment": "治疗方法", "department": "所属科室",
+    "infectivity": "传染性", "cure_rate": "治愈率", "taboo": "禁忌", "check": "化验/体检方案",
+    "cure_time": "治疗时间", "other": "其他",
+}
+
+
+def ranking(scores: Dict[str, float]) -> List[Dict[str, float]]:
+    """Rasa-style ranking, best first: ``[{"name", "confidence"}, ...]``."""
+    return [{"name": name, "confidence": float(conf)}
+            for name, conf in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def set_intent(message: Message, scores: Dict[str, float], member: str) -> None:
+    """Set ``intent``/``intent_ranking`` from ``scores`` and record them as ``member``'s vote."""
+    ranked = ranking(scores)
+    message.set(INTENT, dict(ranked[0]), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranked, add_to_output=True)
+    votes = dict(message.get(INTENT_VOTES) or {})
+    votes[member] = ranked
+    message.set(INTENT_VOTES, votes)
+
+
+def set_sub_intent(message: Message, scores: Dict[str, float]) -> None:
+    """Set ``sub_intent`` (``{"name", "confidence"}``) and ``sub_intent_ranking`` on the output."""
+    ranked = ranking(scores)
+    message.set(SUB_INTENT, dict(ranked[0]), add_to_output=True)
+    message.set(SUB_INTENT_RANKING, ranked, add_to_output=True)
+
+
+def gold_sub_intent(message: Message) -> str | None:
+    """The sub-intent label of a training example (intent-level metadata in the NLU YAML)."""
+    metadata = message.get("metadata") or {}
+    return (metadata.get("intent") or {}).get("sub_intent") or (metadata.get("example") or {}).get("sub_intent")

@@ -1,0 +1,3 @@
+// cure_time: Disease.cure_lasttime
+MATCH (d:Disease {name: $disease})
+RETURN d.name AS disease, d.cure_lasttime AS cure_lasttime

@@ -1,0 +1,3 @@
+// definition: what the disease is (Disease.desc)
+MATCH (d:Disease {name: $disease})
+RETURN d.name AS disease, d.`desc` AS description

@@ -1,0 +1,1 @@
+"""Entity extraction and linking components (Rasa GraphComponents)."""

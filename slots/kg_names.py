@@ -1,0 +1,36 @@
+"""Read every node name and alias from the knowledge graph, for dictionaries and linking.
+
+Used at training time only: components persist what they need with the model, so
+the Rasa server never opens the graph store.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Dict, List, Optional, Tuple
+
+from kg_queries import schema
+
+NameTable = Dict[str, List[Tuple[str, List[str]]]]  # label -> [(name, aliases)]
+
+
+def load_names(store_kind: Optional[str] = None, store_path: Optional[str] = None) -> NameTable:
+    """All ``(name, aliases)`` per label from the configured store (read-only)."""
+    from kg_queries import KnowledgeGraph, open_store
+
+    with open_store(kind=store_kind, path=store_path, read_only=True) as store:
+        return KnowledgeGraph(store).all_names()
+
+
+def names_fingerprint(store_kind: Optional[str] = None, store_path: Optional[str] = None) -> str:
+    """A hash of the graph's names, so Rasa retrains name-based components when they change."""
+    try:
+        table = load_names(store_kind, store_path)
+    except Exception as exc:  # no graph yet: training will report it properly
+        return f"unavailable:{type(exc).__name__}"
+    blob = json.dumps({k: table[k] for k in sorted(table)}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def entity_type(label: str) -> str:
+    return schema.ENTITY_TYPE[label]
