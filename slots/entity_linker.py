@@ -1,0 +1,195 @@
+"""Entity linker: merge every extractor's mentions and map each one to a graph node.
+
+Why: the dictionary extractor only finds names written exactly; the neural extractor
+finds mentions in any spelling but returns them as written. Answers are looked up in
+the graph by canonical name, so after all extractors this component
+  1. links each mention to a node of its type (exact → alias → normalised → pinyin →
+     fuzzy, see ``slots/link_index.py``), keeping the surface in ``text``;
+  2. scans the message for typo'd names no extractor saw (same fuzzy pinyin, ≤ N
+     characters changed: 糖尿并 → 糖尿病), unless the window cuts through a linked mention;
+  3. merges overlapping mentions: linked beats unlinked, then the longer span, then the
+     higher confidence, then the earlier extractor in the pipeline.
+The dictionary is read from the graph at training time and persisted with the model.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from slots import kg_names
+from slots.link_index import LinkIndex, ScanHit
+
+logger = logging.getLogger(__name__)
+
+LINKER = "EntityLinker"
+INDEX_FILE = "link_index.json"
+ALL_LABELS = ("Disease", "Symptom", "Drug", "Check", "Food", "Department", "Producer")
+
+
+def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Non-overlapping mentions, sorted by start.
+
+    Priority on overlap: linked before unlinked, longer span, higher
+    ``confidence_entity``, then the order given (earlier extractor wins a tie);
+    identical duplicates collapse into one.
+    """
+    def priority(item: Tuple[int, Dict[str, Any]]) -> Tuple[Any, ...]:
+        order, e = item
+        return (not e.get("linked", False), -(e["end"] - e["start"]),
+                -float(e.get("confidence_entity") or 0.0), order)
+
+    kept: List[Dict[str, Any]] = []
+    for _, entity in sorted(enumerate(entities), key=priority):
+        if any(entity["start"] < k["end"] and k["start"] < entity["end"] for k in kept):
+            continue
+        kept.append(entity)
+    return sorted(kept, key=lambda e: (e["start"], e["end"]))
+
+
+def _crosses_linked(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
+    """A scan guess that cuts through a linked mention without containing it (眼干瘙|痒) is dropped."""
+    return any(e.get("linked") and hit.start < e["end"] and e["start"] < hit.end
+               and not (hit.start <= e["start"] and e["end"] <= hit.end) for e in entities)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class EntityLinker(GraphComponent):
+    """Links extracted mentions (and typo'd names found by pinyin scan) to graph names."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Graph store to read names from at training time (None: endpoints.yml / env).
+            "store": None,
+            "store_path": None,
+            # Graph labels whose names can be linked to.
+            "labels": list(ALL_LABELS),
+            # Shortest normalised surface considered for pinyin / fuzzy matching.
+            "min_length": 2,
+            # Lowest similarity (1 - weighted edit distance / length) accepted for a link.
+            "fuzzy_threshold": 0.75,
+            # Cost of replacing a character by a homophone (any other edit costs 1).
+            "pinyin_substitution_cost": 0.25,
+            # Candidates (by shared character/syllable bigrams) scored per fuzzy lookup.
+            "max_candidates": 20,
+            # Entity types whose names are searched for in the raw text (typos nobody extracted).
+            "scan_entity_types": ["disease"],
+            # Shortest name (characters) searched for by the scan; short windows match too much.
+            "scan_min_length": 3,
+            # Characters a scanned window may differ from the name (each must be a homophone).
+            "scan_max_substitutions": 1,
+            # Also learn aliases from the training data's synonyms ([糖尿并]{"value": "糖尿病"}),
+            # when the value is a graph name of that entity type.
+            "use_training_synonyms": True,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 index: Optional[LinkIndex] = None) -> None:
+        self.config = config
+        self._storage, self._resource = model_storage, resource
+        self.index = index or LinkIndex([])
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EntityLinker":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        return kg_names.names_fingerprint(config.get("store"), config.get("store_path"))
+
+    # ------------------------------------------------------------------ training
+    def train(self, training_data: TrainingData) -> Resource:
+        table = kg_names.load_names(self.config["store"], self.config["store_path"])
+        unknown = set(self.config["labels"]) - set(ALL_LABELS)
+        if unknown:
+            raise ValueError(f"EntityLinker: unknown labels {sorted(unknown)}; use {list(ALL_LABELS)}")
+        types = {label: kg_names.entity_type(label) for label in self.config["labels"]}
+        synonyms = self._training_synonyms(training_data) if self.config["use_training_synonyms"] else []
+        self.index = LinkIndex.from_name_table(
+            table, types, synonyms,
+            scan_types=self.config["scan_entity_types"],
+            scan_min_length=self.config["scan_min_length"],
+            min_length=self.config["min_length"])
+        if not self.index.entries:
+            logger.warning("EntityLinker: the knowledge graph has no names; nothing will be linked")
+        self.persist()
+        return self._resource
+
+    @staticmethod
+    def _training_synonyms(training_data: TrainingData) -> List[Tuple[str, str, str]]:
+        """(entity type, surface, canonical) for annotated mentions whose value differs."""
+        pairs = set()
+        for message in training_data.entity_examples:
+            text = message.get(TEXT) or ""
+            for e in message.get(ENTITIES) or []:
+                surface = text[e["start"]:e["end"]]
+                value = e.get("value")
+                if isinstance(value, str) and value and value != surface:
+                    pairs.add((e["entity"], surface, value))
+        return sorted(pairs)
+
+    def persist(self) -> None:
+        with self._storage.write_to(self._resource) as directory:
+            (directory / INDEX_FILE).write_text(
+                json.dumps(self.index.to_dict(), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "EntityLinker":
+        try:
+            with model_storage.read_from(resource) as directory:
+                data = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError) as exc:
+            logger.warning("EntityLinker: no persisted link index (%s); nothing will be linked", exc)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, LinkIndex.from_dict(data))
+
+    # ------------------------------------------------------------------ inference
+    def link_entity(self, entity: Dict[str, Any], text: str) -> Dict[str, Any]:
+        """``entity`` with ``value`` set to its graph name (or its surface when unlinkable)."""
+        out = dict(entity)
+        surface = entity.get("text") or text[entity["start"]:entity["end"]]
+        out["text"] = surface
+        etype = entity["entity"]
+        if entity.get("linked") and self.index.is_name(etype, entity.get("value")):
+            return out  # a dictionary match already names a node of this type
+        link = self.index.link(surface, etype, self.config["fuzzy_threshold"],
+                               self.config["pinyin_substitution_cost"], self.config["max_candidates"])
+        if link is None:
+            out.update(value=surface, linked=False, link_method="none")
+            return out
+        out.update(value=link.value, confidence_entity=link.score, linked=True, link_method=link.method)
+        if link.value != surface:
+            out["processors"] = list(entity.get("processors") or []) + [LINKER]
+        return out
+
+    def _scan_entity(self, hit: ScanHit, text: str) -> Dict[str, Any]:
+        return {
+            "entity": hit.entity, "start": hit.start, "end": hit.end, "value": hit.link.value,
+            "text": text[hit.start:hit.end], "confidence_entity": hit.link.score, "extractor": LINKER,
+            "linked": True, "link_method": hit.link.method,
+        }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            entities = [self.link_entity(e, text) for e in message.get(ENTITIES) or []]
+            hits = self.index.scan(text, self.config["scan_max_substitutions"],
+                                   self.config["pinyin_substitution_cost"])
+            entities += [self._scan_entity(hit, text) for hit in hits if not _crosses_linked(hit, entities)]
+            if entities or message.get(ENTITIES) is not None:
+                message.set(ENTITIES, merge_entities(entities), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
