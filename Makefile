@@ -25,12 +25,13 @@ KG_FILES := $(wildcard data/kg/*.json)
 TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml) \
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
-.PHONY: help install kg train run shell actions test test-py test-stories clean
+.PHONY: help install system-packages falkordb kg kg-check kg-bench train run shell actions \
+	test test-py test-stories eval-nlu bench-parse pretrain clean
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed  ## create .venv (Python $(PYTHON_VERSION)) and install pinned requirements
+install: $(VENV)/.installed  ## create .venv (Python 3.10) and install pinned requirements
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BASE_PYTHON)" || { echo "Python 3.10 not found: install $(PYTHON_VERSION) with pyenv" >&2; exit 1; }
@@ -40,11 +41,23 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip check
 	touch $@
 
+system-packages:  ## Debian packages the tests need (redis-server, chromium, chromium-driver, CJK font)
+	scripts/install_system_packages.sh
+
+falkordb: $(VENV)/.installed  ## fetch FalkorDB (redis-server + falkordb.so) into var/falkordb for the Bolt tests
+	scripts/fetch_falkordb.sh
+
 kg: $(KG_STAMP)  ## build the embedded knowledge graph from data/kg/*.json
 
 $(KG_STAMP): $(VENV)/.installed $(KG_FILES) $(wildcard kg_queries/*.py)
 	$(PY) -m bot kg import --replace 'data/kg/*.json'
 	touch $@
+
+kg-check: install kg  ## consistency report on the graph; fails on contradictions
+	$(PY) -m bot kg check
+
+kg-bench: install  ## synthetic 8,800-disease file: import twice into a fresh store, lookup latency
+	$(PY) -m bot kg bench
 
 train: $(MODEL)  ## train the Rasa model if config, data, components or graph changed
 
@@ -57,6 +70,7 @@ actions: install kg  ## run only the action server on $(HOST):$(ACTION_PORT)
 	$(RASA) run actions --actions bot.actions --port $(ACTION_PORT)
 
 run: install kg train  ## everything needed, then actions on :5055 and the Rasa API + REST on :5005
+	@echo "web chat: http://$(HOST):$(RASA_PORT)/webhooks/web/  (the HIS channel needs HIS_TOKEN set)"
 	@$(RASA) run actions --actions bot.actions --port $(ACTION_PORT) & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) run --enable-api -i $(HOST) -p $(RASA_PORT) -m $(MODEL) --credentials credentials.yml \
@@ -69,11 +83,17 @@ shell: install kg train  ## chat in the terminal (rasa shell) with the same acti
 
 test: install kg train test-py test-stories  ## pytest, then the Rasa conversation test stories
 
-test-py: install kg train
+test-py: install kg train system-packages falkordb
 	$(PY) -m pytest -q tests
 
 test-stories: install kg train  ## rasa test on tests/stories/ with a live action server; fails on any failed story
 	$(PY) -m tests.run_stories --model $(MODEL) --stories tests/stories --port $(ACTION_PORT)
+
+eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/nlu -> results/nlu_eval
+	$(PY) -m bot eval nlu --model $(MODEL) --data tests/nlu --out results/nlu_eval
+
+bench-parse: install kg train  ## POST /model/parse latency (server on 127.0.0.1:15105)
+	$(PY) -m bot bench parse --model $(MODEL) --n 300 --port 15105
 
 clean:  ## remove the graph, models and test output (keeps .venv)
 	rm -rf var models results .rasa

@@ -62,6 +62,57 @@ def cmd_query(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from kg_queries.check import check_store
+
+    with _open(args, read_only=True) as store:
+        report = check_store(store)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.format(show=args.show))
+    return 0 if report.ok else 1
+
+
+def cmd_synth(args) -> int:
+    from kg_queries.synth import write_file
+
+    stats = write_file(args.out, diseases=args.diseases, seed=args.seed, text_chars=args.text_chars,
+                       progress=not args.quiet)
+    print(f"wrote {stats.diseases} diseases to {args.out} in {stats.seconds:.2f} s")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from kg_queries import bench
+    from kg_queries.synth import write_file
+
+    progress = not args.quiet
+    with tempfile.TemporaryDirectory(prefix="kg-bench-file-") as tmp:
+        synth_seconds = None
+        path = Path(args.file) if args.file else Path(tmp) / "synthetic.jsonl"
+        if not args.file:
+            synth_seconds = write_file(path, diseases=args.diseases, seed=args.seed,
+                                       text_chars=args.text_chars, progress=progress).seconds
+        if args.store == "neo4j":
+            cfg = load_kg_settings()["neo4j"]
+            report = bench.bench_neo4j(
+                path, args.lookups, synth_seconds, uri=args.neo4j_uri or cfg["uri"], user=cfg["user"],
+                password=cfg["password"], database=cfg["database"],
+                batch_size=args.batch_size or cfg["batch_size"], timeout=cfg["timeout"],
+                replace=args.replace, seed=args.seed, progress=progress)
+        else:
+            report = bench.bench_embedded(path, args.lookups, synth_seconds, seed=args.seed, progress=progress)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.format())
+    return 0 if report.idempotent else 1
+
+
 def register(sub) -> None:
     kg = sub.add_parser("kg", help="knowledge graph: import, stats, query, check, synth, bench")
     kg_sub = kg.add_subparsers(dest="kg_command", metavar="KG_COMMAND")
@@ -86,3 +137,40 @@ def register(sub) -> None:
     p.add_argument("--write", action="store_true", help="allow writes")
     _store_args(p)
     p.set_defaults(handler=cmd_query)
+
+    p = kg_sub.add_parser("check", help="consistency report; exits 1 when it finds contradictions")
+    _store_args(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--show", type=int, default=10, help="names listed per finding (default 10)")
+    p.set_defaults(handler=cmd_check)
+
+    p = kg_sub.add_parser("synth", help="write a synthetic file in the public format (for benchmarks)")
+    p.add_argument("--diseases", type=_positive, default=8800, help="number of diseases (default 8800)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--text-chars", type=int, default=120,
+                   help="length of the description text; cause/prevent get 2/3 of it (default 120)")
+    p.add_argument("--out", required=True, help="output file (JSON lines)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_synth)
+
+    p = kg_sub.add_parser("bench", help="time synth, import, re-import and lookups on a fresh store")
+    p.add_argument("--diseases", type=_positive, default=8800, help="synthetic diseases (default 8800)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for data and lookups (default 0)")
+    p.add_argument("--text-chars", type=int, default=120, help="synthetic description length (default 120)")
+    p.add_argument("--file", default=None, help="benchmark this file instead of a synthetic one")
+    p.add_argument("--store", choices=("embedded", "neo4j"), default="embedded",
+                   help="embedded: a fresh store in a temporary directory; neo4j: the Bolt server at --neo4j-uri")
+    p.add_argument("--neo4j-uri", default=None, help="Bolt URI (default: endpoints.yml, or NEO4J_URI)")
+    p.add_argument("--batch-size", type=_positive, default=None, help="rows per write batch (Neo4j path)")
+    p.add_argument("--replace", action="store_true", help="Neo4j path: clear a non-empty graph first")
+    p.add_argument("--lookups", type=_positive, default=200, help="calls per lookup kind (default 200)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=cmd_bench)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value

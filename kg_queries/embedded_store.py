@@ -1,7 +1,8 @@
 """Embedded LadybugDB store: the default, a directory under the project, no server.
 
 Bulk path: nodes go in with ``UNWIND ... CREATE`` batches (lists travel as
-parameters, which CSV cannot carry safely) and relations with ``COPY ... FROM``
+parameters, which CSV cannot carry safely), passed as one list per column, which
+binds several times faster than a list of maps; relations go in with ``COPY ... FROM``
 CSV, which is two orders of magnitude faster than ``MATCH ... MERGE`` here. Both
 skip what the store already holds, so importing the same file twice changes nothing.
 """
@@ -133,10 +134,12 @@ class EmbeddedStore(GraphStore):
                 changed_rows.append(merged)
         with writing.progress_bar(len(new_rows) + len(changed_rows), f"{label} nodes", progress) as bar:
             for batch in writing.batches(new_rows, NODE_BATCH):
-                self.run(writing.create_nodes_cypher(label), {"rows": batch})
+                columns, empty = writing.to_columns(batch)
+                self.run(writing.create_nodes_cypher(label, columnar=True, empty=empty), columns)
                 bar.update(len(batch))
             for batch in writing.batches(changed_rows, NODE_BATCH):
-                self.run(writing.update_nodes_cypher(label), {"rows": batch})
+                columns, empty = writing.to_columns(batch)
+                self.run(writing.update_nodes_cypher(label, columnar=True, empty=empty), columns)
                 bar.update(len(batch))
         return len(new_rows)
 

@@ -4,6 +4,18 @@ Writes go in ``UNWIND ... MERGE`` batches of ``batch_size`` rows, so re-imports 
 idempotent. Every driver failure that means "the server cannot answer" — refused
 connection, dropped socket, a server that crashed mid-query — becomes
 :class:`KGUnavailableError`; timeouts are short so a dead server never hangs a reply.
+
+Connections are opened with a few attempts (``connect_attempts``): some Bolt servers
+drop the handshake of the connection that follows a client's ``GOODBYE`` (FalkorDB
+4.16 does, on every second new connection), and a retry is the only client-side cure.
+Statements themselves are never retried, so a crash mid-query is reported at once.
+
+On connecting, one probe checks that string parameters arrive intact. FalkorDB's Bolt
+endpoint (which also calls itself Neo4j) pastes them into the query text between
+single quotes without escaping: a quote in a disease name breaks the query, and a
+crafted one could inject Cypher. For such a server, string parameters are escaped so
+that the pasted text reads back as exactly the original value; a server that mangles
+parameters even then is refused.
 """
 from __future__ import annotations
 
@@ -16,6 +28,24 @@ from kg_queries.store import GraphStore, ImportReport, KGUnavailableError, Row
 
 logger = logging.getLogger(__name__)
 
+# Values a server that splices parameters into the query text gets wrong. The first
+# (a backslash escape) tells such a server apart without making it fail a query (a failed
+# query is best avoided on FalkorDB, whose error paths are fragile); the second, a quote
+# and a backslash, is only ever sent escaped to such a server.
+PARAMETER_PROBES = ("a\\tb", "'\\")
+
+
+def escape_for_splicing(value: Any) -> Any:
+    """``value`` with every string (also inside lists and maps) escaped for a Cypher
+    single-quoted literal: backslash first, then the quote."""
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("'", "\\'")
+    if isinstance(value, (list, tuple)):
+        return [escape_for_splicing(item) for item in value]
+    if isinstance(value, dict):
+        return {key: escape_for_splicing(item) for key, item in value.items()}
+    return value
+
 
 class Neo4jStore(GraphStore):
     """A Bolt server (Neo4j in production; any Bolt-speaking Cypher server in tests)."""
@@ -23,12 +53,17 @@ class Neo4jStore(GraphStore):
     kind = "neo4j"
 
     def __init__(self, uri: str, user: str = "neo4j", password: str = "", database: Optional[str] = None,
-                 batch_size: int = 500, timeout: float = 5.0) -> None:
+                 batch_size: int = 500, timeout: float = 5.0, connect_attempts: int = 3) -> None:
         import neo4j
 
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if connect_attempts < 1:
+            raise ValueError("connect_attempts must be at least 1")
         self.uri, self.database, self.batch_size = uri, database, batch_size
+        self.connect_attempts = connect_attempts
+        self._connected = False
+        self._splices_parameters = False
         self._errors = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
                         neo4j.exceptions.DriverError, OSError)
         auth = (user, password) if password else None
@@ -39,12 +74,54 @@ class Neo4jStore(GraphStore):
         except (ValueError, *self._errors) as exc:
             raise KGUnavailableError(f"cannot reach the knowledge graph at {uri}: {exc}") from exc
 
-    def run(self, cypher: str, params: Optional[Dict[str, Any]] = None) -> List[Row]:
+    def _connect(self) -> None:
+        """Put one working connection in the driver's pool, retrying a dropped handshake,
+        and find out whether the server splices parameters into the query text."""
+        for attempt in range(1, self.connect_attempts + 1):
+            try:
+                self._driver.verify_connectivity()
+                self._splices_parameters = self._detect_parameter_splicing()
+                self._connected = True
+                return
+            except self._errors as exc:
+                if attempt == self.connect_attempts:
+                    raise KGUnavailableError(
+                        f"cannot reach the knowledge graph at {self.uri}: {exc}") from exc
+                logger.debug("connection attempt %d to %s failed: %s", attempt, self.uri, exc)
+
+    def _execute(self, cypher: str, params: Dict[str, Any]) -> List[Row]:
+        with self._driver.session(database=self.database) as session:
+            return [record.data() for record in session.run(cypher, params)]
+
+    def _probe(self, value: str, escaped: bool) -> bool:
+        """True when ``value`` (sent escaped or not) comes back unchanged."""
+        import neo4j
+
+        sent = escape_for_splicing(value) if escaped else value
         try:
-            with self._driver.session(database=self.database) as session:
-                result = session.run(cypher, params or {})
-                return [record.data() for record in result]
+            return self._execute("RETURN $probe AS probe", {"probe": sent}) == [{"probe": value}]
+        except neo4j.exceptions.Neo4jError:  # the server's own error, e.g. a syntax error
+            return False
+
+    def _detect_parameter_splicing(self) -> bool:
+        if all(self._probe(value, escaped=False) for value in PARAMETER_PROBES):
+            return False
+        if all(self._probe(value, escaped=True) for value in PARAMETER_PROBES):
+            logger.warning("the Bolt server at %s pastes parameters into the query text; "
+                           "escaping string parameters for it", self.uri)
+            return True
+        raise KGUnavailableError(f"the Bolt server at {self.uri} corrupts query parameters; not using it")
+
+    def run(self, cypher: str, params: Optional[Dict[str, Any]] = None) -> List[Row]:
+        if not self._connected:
+            self._connect()
+        params = params or {}
+        if self._splices_parameters:
+            params = escape_for_splicing(params)
+        try:
+            return self._execute(cypher, params)
         except self._errors as exc:
+            self._connected = False  # reconnect (with retries) on the next statement
             raise KGUnavailableError(f"knowledge graph at {self.uri} is unavailable: {exc}") from exc
 
     def clear(self) -> None:

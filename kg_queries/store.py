@@ -85,7 +85,8 @@ def load_kg_settings(endpoints_path: Optional[Path] = None) -> Dict[str, Any]:
     """The ``kg:`` section of ``endpoints.yml`` overlaid with environment variables.
 
     Environment: ``KG_STORE`` (embedded|neo4j), ``KG_EMBEDDED_PATH``, ``NEO4J_URI``,
-    ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``, ``NEO4J_BATCH_SIZE``.
+    ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``, ``NEO4J_BATCH_SIZE``,
+    ``NEO4J_TIMEOUT`` (seconds to connect and complete the Bolt handshake).
     """
     import yaml
 
@@ -104,6 +105,7 @@ def load_kg_settings(endpoints_path: Optional[Path] = None) -> Dict[str, Any]:
     neo4j["password"] = env.get("NEO4J_PASSWORD", neo4j.get("password", ""))
     neo4j["database"] = env.get("NEO4J_DATABASE", neo4j.get("database")) or None
     neo4j["batch_size"] = int(env.get("NEO4J_BATCH_SIZE", neo4j.get("batch_size", 500)))
+    neo4j["timeout"] = float(env.get("NEO4J_TIMEOUT", neo4j.get("timeout", 5.0)))
     settings["neo4j"] = neo4j
     path_value = Path(settings["embedded_path"])
     if not path_value.is_absolute():
@@ -125,5 +127,5 @@ def open_store(kind: Optional[str] = None, path: Optional[str] = None,
 
         cfg = settings["neo4j"]
         return Neo4jStore(cfg["uri"], cfg["user"], cfg["password"], database=cfg["database"],
-                          batch_size=cfg["batch_size"])
+                          batch_size=cfg["batch_size"], timeout=cfg.get("timeout", 5.0))
     raise ValueError(f"unknown store kind {kind!r}; expected 'embedded' or 'neo4j'")

@@ -1,7 +1,7 @@
 """Shared pieces of the write path: Cypher for node upserts and progress bars."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Sequence, TypeVar
+from typing import Collection, Dict, FrozenSet, Iterable, Iterator, List, Sequence, Tuple, TypeVar
 
 from tqdm import tqdm
 
@@ -22,29 +22,61 @@ def node_row(label: str, name: str, props: dict) -> dict:
     return row
 
 
-def set_clause(label: str, var: str = "n") -> str:
-    """``SET`` assignments for every property of ``label`` from row ``r``."""
-    parts = [f"{var}.alias = r.alias"]
+# Two ways to pass a batch of nodes. Rows: ``$rows``, a list of maps, one per node (any
+# engine). Columns: one list parameter per key (``$name``, ``$alias`` ...), read by
+# position; LadybugDB binds these several times faster than a list of maps, and its
+# list positions start at 1.
+ROWS_SOURCE = "UNWIND $rows AS r"
+COLUMNS_SOURCE = "UNWIND range(1, size($name)) AS i"
+
+
+def _ref(key: str, columnar: bool, empty: Collection[str] = ()) -> str:
+    if key in empty:
+        return "[]"
+    return f"${key}[i]" if columnar else f"r.{key}"
+
+
+def _source(columnar: bool) -> str:
+    return COLUMNS_SOURCE if columnar else ROWS_SOURCE
+
+
+def to_columns(rows: Sequence[dict]) -> Tuple[Dict[str, list], FrozenSet[str]]:
+    """Rows from :func:`node_row` as one list per key (the columnar batch form).
+
+    Also returns the list-valued keys that are empty in every row: they are left out of
+    the columns and written as the literal ``[]``, because LadybugDB cannot type a
+    parameter that is a list of empty lists.
+    """
+    columns = {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+    empty = frozenset(key for key, values in columns.items()
+                      if isinstance(values[0], list) and not any(values))
+    return {k: v for k, v in columns.items() if k not in empty}, empty
+
+
+def set_clause(label: str, var: str = "n", columnar: bool = False, empty: Collection[str] = ()) -> str:
+    """``SET`` assignments for every property of ``label`` from the batch."""
+    parts = [f"{var}.alias = {_ref('alias', columnar, empty)}"]
     for prop in schema.node_properties(label):
-        parts.append(f"{var}.`{prop}` = r.{PARAM_KEY[prop]}")
+        parts.append(f"{var}.`{prop}` = {_ref(PARAM_KEY[prop], columnar, empty)}")
     return ", ".join(parts)
 
 
-def create_nodes_cypher(label: str) -> str:
+def create_nodes_cypher(label: str, columnar: bool = False, empty: Collection[str] = ()) -> str:
     label = schema.check_label(label)
-    props = ", ".join(["name: r.name", "alias: r.alias"]
-                      + [f"`{p}`: r.{PARAM_KEY[p]}" for p in schema.node_properties(label)])
-    return f"UNWIND $rows AS r CREATE (:{label} {{{props}}})"
+    props = ", ".join([f"name: {_ref('name', columnar)}", f"alias: {_ref('alias', columnar, empty)}"]
+                      + [f"`{p}`: {_ref(PARAM_KEY[p], columnar, empty)}" for p in schema.node_properties(label)])
+    return f"{_source(columnar)} CREATE (:{label} {{{props}}})"
 
 
 def merge_nodes_cypher(label: str) -> str:
     label = schema.check_label(label)
-    return f"UNWIND $rows AS r MERGE (n:{label} {{name: r.name}}) SET {set_clause(label)}"
+    return f"{ROWS_SOURCE} MERGE (n:{label} {{name: r.name}}) SET {set_clause(label)}"
 
 
-def update_nodes_cypher(label: str) -> str:
+def update_nodes_cypher(label: str, columnar: bool = False, empty: Collection[str] = ()) -> str:
     label = schema.check_label(label)
-    return f"UNWIND $rows AS r MATCH (n:{label} {{name: r.name}}) SET {set_clause(label)}"
+    return (f"{_source(columnar)} MATCH (n:{label} {{name: {_ref('name', columnar)}}}) "
+            f"SET {set_clause(label, columnar=columnar, empty=empty)}")
 
 
 def merge_relations_cypher(rel: schema.Relation) -> str:

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (servers and the browser). Idempotent; skips what is present.
+# Debian packages the tests need (Redis, the browser and its driver, a CJK font). Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+# A CJK font, so widget screenshots show Chinese instead of empty boxes.
+(command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .) || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,0 +1,267 @@
+"""Consistency report on a stored knowledge graph (``python -m bot kg check``).
+
+The graph is read once into a :class:`Snapshot` (node names, disease properties,
+relation pairs) with plain ``MATCH ... RETURN`` statements that every engine runs
+alike; every check is then a pure function of the snapshot. The report holds:
+
+* counts per label and relation;
+* nodes without any relation;
+* diseases known only by name (named in an ``acompany`` list, no record of their own);
+* completeness of each disease property and each disease relation (share of the other
+  diseases that have it);
+* contradictions — a food a disease should both eat and avoid, a disease that
+  accompanies itself, a cycle in the department hierarchy (``belongs_to``) — which make
+  the command exit non-zero;
+* warnings — near-duplicate names (equal after :func:`normalise_name`) and relations
+  stored twice.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Tuple
+
+from kg_queries import schema, writing
+from kg_queries.store import GraphStore
+
+Pair = Tuple[str, str]
+
+# Relations that start at a disease: having at least one counts towards completeness.
+DISEASE_RELATIONS: Tuple[str, ...] = tuple(r.name for r in schema.RELATIONS if r.source == schema.DISEASE)
+
+
+def normalise_name(name: str) -> str:
+    """The key near-duplicate names share: NFKC (full-width to half-width), no whitespace,
+    lower case, and one trailing 病 or 症 removed (``糖尿病`` and ``糖尿`` group together)."""
+    key = "".join(unicodedata.normalize("NFKC", name).split()).lower()
+    if len(key) > 1 and key[-1] in "病症":
+        key = key[:-1]
+    return key
+
+
+@dataclass
+class Snapshot:
+    """Everything the checks look at, read from a store in one pass."""
+
+    names: Dict[str, List[str]]
+    disease_properties: Dict[str, Dict[str, object]]
+    pairs: Dict[str, List[Pair]]
+    counts: Dict[str, int]
+
+
+def take_snapshot(store: GraphStore) -> Snapshot:
+    """Read node names, disease properties and relation pairs from ``store``."""
+    names = {label: [r["name"] for r in store.run(f"MATCH (n:{label}) RETURN n.name AS name")]
+             for label in schema.LABELS}
+    columns = ", ".join(f"d.`{prop}` AS {writing.PARAM_KEY[prop]}" for prop in schema.DISEASE_PROPERTIES)
+    properties = {}
+    for row in store.run(f"MATCH (d:{schema.DISEASE}) RETURN d.name AS name, {columns}"):
+        name = row.pop("name")
+        properties[name] = {prop: row[writing.PARAM_KEY[prop]] for prop in schema.DISEASE_PROPERTIES}
+    pairs = {}
+    for rel in schema.RELATIONS:
+        rows = store.run(f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) "
+                         f"RETURN a.name AS s, b.name AS t")
+        pairs[rel.name] = [(r["s"], r["t"]) for r in rows]
+    return Snapshot(names, properties, pairs, store.counts())
+
+
+# -- checks: pure functions of a snapshot ------------------------------------------------
+
+def isolated_nodes(snapshot: Snapshot) -> Dict[str, List[str]]:
+    """Per label, the nodes that take part in no relation at all."""
+    linked: Dict[str, set] = defaultdict(set)
+    for rel in schema.RELATIONS:
+        for source, target in snapshot.pairs[rel.name]:
+            linked[rel.source].add(source)
+            linked[rel.target].add(target)
+    return {label: sorted(set(snapshot.names[label]) - linked[label]) for label in schema.LABELS
+            if set(snapshot.names[label]) - linked[label]}
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == []
+
+
+def stub_diseases(snapshot: Snapshot) -> List[str]:
+    """Diseases known only by name: no property and no outgoing relation. They come from
+    ``acompany`` lists naming a disease that has no record of its own."""
+    with_relations = {source for rel in DISEASE_RELATIONS for source, _ in snapshot.pairs[rel]}
+    return sorted(name for name, props in snapshot.disease_properties.items()
+                  if name not in with_relations and all(_empty(v) for v in props.values()))
+
+
+def completeness(snapshot: Snapshot) -> Dict[str, Tuple[int, float]]:
+    """``field -> (diseases missing it, percent that have it)`` for every disease property
+    and every relation that starts at a disease, over the diseases that are not stubs."""
+    stubs = set(stub_diseases(snapshot))
+    diseases = {n: p for n, p in snapshot.disease_properties.items() if n not in stubs}
+    total = len(diseases)
+    out: Dict[str, Tuple[int, float]] = {}
+    for prop in schema.DISEASE_PROPERTIES:
+        missing = sum(1 for props in diseases.values() if _empty(props.get(prop)))
+        out[prop] = (missing, 100.0 * (total - missing) / total if total else 0.0)
+    for rel in DISEASE_RELATIONS:
+        having = {source for source, _ in snapshot.pairs[rel]} & set(diseases)
+        out[rel] = (total - len(having), 100.0 * len(having) / total if total else 0.0)
+    return out
+
+
+def eat_conflicts(snapshot: Snapshot) -> List[Pair]:
+    """``(disease, food)`` where the food is both in ``do_eat`` and ``not_eat``."""
+    return sorted(set(snapshot.pairs["do_eat"]) & set(snapshot.pairs["not_eat"]))
+
+
+def self_accompanying(snapshot: Snapshot) -> List[str]:
+    """Diseases listed among their own accompanying diseases."""
+    return sorted({s for s, t in snapshot.pairs["acompany_with"] if s == t})
+
+
+def department_cycles(snapshot: Snapshot) -> List[List[str]]:
+    """Cycles in the ``belongs_to`` hierarchy, each rotated to start at its smallest name."""
+    return find_cycles(snapshot.pairs["belongs_to"])
+
+
+def find_cycles(edges: Iterable[Pair]) -> List[List[str]]:
+    """Distinct directed cycles reachable by depth-first search (each back edge gives one)."""
+    graph: Dict[str, List[str]] = defaultdict(list)
+    for source, target in edges:
+        graph[source].append(target)
+    state: Dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    cycles = set()
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path, stack = [root], [iter(sorted(graph[root]))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                start = cycle.index(min(cycle))
+                cycles.add(tuple(cycle[start:] + cycle[:start]))
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return [list(c) for c in sorted(cycles)]
+
+
+def near_duplicates(snapshot: Snapshot) -> Dict[str, List[List[str]]]:
+    """Per label, groups of two or more names with the same :func:`normalise_name` key."""
+    out = {}
+    for label in schema.LABELS:
+        groups: Dict[str, List[str]] = defaultdict(list)
+        for name in snapshot.names[label]:
+            groups[normalise_name(name)].append(name)
+        found = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+        if found:
+            out[label] = found
+    return out
+
+
+def duplicate_relations(snapshot: Snapshot) -> Dict[str, int]:
+    """Per relation type, how many extra copies of an identical pair are stored."""
+    out = {}
+    for rel, pairs in snapshot.pairs.items():
+        extra = sum(n - 1 for n in Counter(pairs).values() if n > 1)
+        if extra:
+            out[rel] = extra
+    return out
+
+
+# -- the report ------------------------------------------------------------------------
+
+@dataclass
+class CheckReport:
+    counts: Dict[str, int]
+    diseases: int
+    stubs: List[str]
+    isolated: Dict[str, List[str]]
+    completeness: Dict[str, Tuple[int, float]]
+    eat_conflicts: List[Pair]
+    self_accompanying: List[str]
+    department_cycles: List[List[str]]
+    near_duplicates: Dict[str, List[List[str]]]
+    duplicate_relations: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def contradictions(self) -> int:
+        return len(self.eat_conflicts) + len(self.self_accompanying) + len(self.department_cycles)
+
+    @property
+    def ok(self) -> bool:
+        return self.contradictions == 0
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok, "counts": self.counts, "diseases": self.diseases, "stub_diseases": self.stubs,
+            "isolated_nodes": self.isolated,
+            "completeness": {k: {"missing": m, "percent": round(p, 2)} for k, (m, p) in self.completeness.items()},
+            "contradictions": {
+                "total": self.contradictions,
+                "food_eat_and_avoid": [list(p) for p in self.eat_conflicts],
+                "self_accompanying": self.self_accompanying,
+                "department_cycles": self.department_cycles,
+            },
+            "near_duplicates": self.near_duplicates,
+            "duplicate_relations": self.duplicate_relations,
+        }
+
+    def format(self, show: int = 10) -> str:
+        """Human-readable report; lists are cut to ``show`` entries."""
+        def cut(items: List[str]) -> str:
+            more = f" ... (+{len(items) - show})" if len(items) > show else ""
+            return ", ".join(items[:show]) + more
+
+        width = max(len(k) for k in self.counts) if self.counts else 10
+        lines = ["counts:"]
+        lines += [f"  {k.ljust(width)}  {v:>9}" for k, v in self.counts.items()]
+        lines.append(f"nodes without relations: {sum(len(v) for v in self.isolated.values())}")
+        lines += [f"  {label}: {len(names)}: {cut(names)}" for label, names in self.isolated.items()]
+        lines.append(f"diseases known only by name (no record, e.g. from acompany): {len(self.stubs)}"
+                     + (f": {cut(self.stubs)}" if self.stubs else ""))
+        lines.append(f"disease completeness ({self.diseases - len(self.stubs)} diseases with a record):")
+        fw = max((len(k) for k in self.completeness), default=10)
+        lines += [f"  {k.ljust(fw)}  {p:6.1f}%  missing {m}" for k, (m, p) in self.completeness.items()]
+        lines.append(f"contradictions: {self.contradictions}")
+        lines.append(f"  food both in do_eat and not_eat: {len(self.eat_conflicts)}"
+                     + (f": {cut([f'{d}/{f}' for d, f in self.eat_conflicts])}" if self.eat_conflicts else ""))
+        lines.append(f"  disease accompanying itself: {len(self.self_accompanying)}"
+                     + (f": {cut(self.self_accompanying)}" if self.self_accompanying else ""))
+        lines.append(f"  department cycles (belongs_to): {len(self.department_cycles)}"
+                     + (f": {cut([' -> '.join(c + c[:1]) for c in self.department_cycles])}"
+                        if self.department_cycles else ""))
+        groups = sum(len(v) for v in self.near_duplicates.values())
+        lines.append(f"near-duplicate names: {groups} groups")
+        for label, found in self.near_duplicates.items():
+            lines.append(f"  {label}: {cut([' | '.join(g) for g in found])}")
+        if self.duplicate_relations:
+            lines.append("relations stored more than once: "
+                         + ", ".join(f"{k} +{v}" for k, v in self.duplicate_relations.items()))
+        lines.append("OK: no contradictions" if self.ok else f"FAILED: {self.contradictions} contradiction(s)")
+        return "\n".join(lines)
+
+
+def check_snapshot(snapshot: Snapshot) -> CheckReport:
+    return CheckReport(
+        counts=snapshot.counts,
+        diseases=len(snapshot.disease_properties),
+        stubs=stub_diseases(snapshot),
+        isolated=isolated_nodes(snapshot),
+        completeness=completeness(snapshot),
+        eat_conflicts=eat_conflicts(snapshot),
+        self_accompanying=self_accompanying(snapshot),
+        department_cycles=department_cycles(snapshot),
+        near_duplicates=near_duplicates(snapshot),
+        duplicate_relations=duplicate_relations(snapshot),
+    )
+
+
+def check_store(store: GraphStore) -> CheckReport:
+    """Read ``store`` and run every check."""
+    return check_snapshot(take_snapshot(store))

@@ -1,0 +1,90 @@
+"""``kg check``: normalisation, cycle search, each planted contradiction, and a clean pass
+on the shipped data."""
+from __future__ import annotations
+
+import glob
+import json
+
+import pytest
+
+from kg_queries.check import check_store, find_cycles, normalise_name
+from tests.kg.conftest import PROJECT_ROOT, make_embedded, run_cli, write_jsonl
+
+
+@pytest.mark.parametrize("a, b", [
+    ("糖尿病", "糖尿"), ("Ｃ型肝炎", "c型肝炎"), ("过敏 性鼻炎", "过敏性鼻炎"), ("焦虑症", "焦虑"),
+    ("ＩｇＡ肾病", "IgA肾"),
+])
+def test_near_duplicate_names_share_a_key(a, b):
+    assert normalise_name(a) == normalise_name(b)
+
+
+def test_distinct_names_keep_distinct_keys():
+    assert normalise_name("胃炎") != normalise_name("肠炎")
+    assert normalise_name("病") == "病"  # a lone 病 is not stripped to nothing
+
+
+def test_find_cycles():
+    assert find_cycles([("a", "b"), ("b", "c"), ("a", "c")]) == []
+    assert find_cycles([("a", "a")]) == [["a"]]
+    assert find_cycles([("b", "a"), ("a", "b"), ("x", "y")]) == [["a", "b"]]
+    assert find_cycles([("c", "a"), ("a", "b"), ("b", "c"), ("d", "a")]) == [["a", "b", "c"]]
+
+
+BASE = {"desc": "描述", "symptom": ["咳嗽"], "cure_department": ["内科", "呼吸内科"]}
+PLANTS = {
+    "eat": ([{**BASE, "name": "甲病", "do_eat": ["苹果", "梨"], "not_eat": ["梨"]}],
+            "food both in do_eat and not_eat: 1: 甲病/梨"),
+    "self": ([{**BASE, "name": "乙病", "acompany": ["乙病", "丙病"]}],
+             "disease accompanying itself: 1: 乙病"),
+    "cycle": ([{**BASE, "name": "丁病", "cure_department": ["外科", "骨科"]},
+               {**BASE, "name": "戊病", "cure_department": ["骨科", "外科"]}],
+              "department cycles (belongs_to): 1: 外科 -> 骨科 -> 外科"),
+}
+
+
+@pytest.mark.parametrize("kind", PLANTS)
+def test_each_planted_contradiction_is_found(kind, tmp_path):
+    records_, message = PLANTS[kind]
+    data = write_jsonl(tmp_path / f"{kind}.jsonl", [{**BASE, "name": "正常病"}] + records_)
+    make_embedded(tmp_path / "kg", data).close()
+    done = run_cli("kg", "check", "--store-path", str(tmp_path / "kg"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert message in done.stdout
+    assert "FAILED: 1 contradiction(s)" in done.stdout
+
+
+def test_check_passes_on_shipped_data(tmp_path):
+    files = sorted(glob.glob(str(PROJECT_ROOT / "data" / "kg" / "*.json")))
+    make_embedded(tmp_path / "kg", *files).close()
+    done = run_cli("kg", "check", "--store-path", str(tmp_path / "kg"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] and report["contradictions"]["total"] == 0
+    assert report["counts"]["Disease"] >= 146
+    assert report["completeness"]["desc"]["percent"] == 100.0
+
+
+def test_report_contents(embedded_store):
+    report = check_store(embedded_store)
+    assert report.ok
+    assert report.stubs == ["呼吸衰竭", "脑卒中"]
+    assert report.completeness["desc"] == (1, pytest.approx(100 * 11 / 12))  # 腰肌劳损 has none
+    assert report.completeness["has_symptom"] == (0, 100.0)
+    assert report.near_duplicates == {} and report.isolated == {}
+
+
+def test_near_duplicates_and_isolated_nodes_are_reported(tmp_path):
+    data = write_jsonl(tmp_path / "dup.jsonl", [
+        {"name": "哮喘", "symptom": ["咳嗽"]}, {"name": "哮喘病", "symptom": ["咳 嗽"]},
+        {"label": "Food", "name": "孤立食物"},
+    ])
+    with make_embedded(tmp_path / "kg", data) as store:
+        report = check_store(store)
+    assert report.ok  # warnings only
+    assert report.near_duplicates == {"Disease": [["哮喘", "哮喘病"]], "Symptom": [["咳 嗽", "咳嗽"]]}
+    assert report.isolated == {"Food": ["孤立食物"]}
+
+
+def test_same_report_on_both_stores(embedded_store, bolt_store):
+    assert check_store(bolt_store).as_dict() == check_store(embedded_store).as_dict()
