@@ -1,10 +1,12 @@
 """The one reply renderer: jinja2 templates under ``templates/``, several variants each.
 
 A template may hold several alternative replies separated by a line containing only
-``---``; one is picked at random (``rng`` makes the choice reproducible in tests).
+``---``; one is picked at random (``rng`` makes the choice reproducible in tests; the
+environment variable ``DIALOGUE_SEED`` makes a whole process reproducible).
 """
 from __future__ import annotations
 
+import os
 import random
 from functools import lru_cache
 from pathlib import Path
@@ -42,12 +44,19 @@ def variants(name: str, **context: Any) -> list[str]:
     return [p for p in parts if p]
 
 
+@lru_cache(maxsize=1)
+def _process_rng() -> random.Random:
+    """The variant chooser: seeded from ``DIALOGUE_SEED`` when set, else from the system."""
+    seed = os.environ.get("DIALOGUE_SEED")
+    return random.Random(int(seed)) if seed not in (None, "") else random.Random()
+
+
 def render(name: str, rng: Optional[random.Random] = None, **context: Any) -> str:
     """One variant of template ``name`` (random, or chosen by ``rng``)."""
     options = variants(name, **context)
     if not options:
         raise ValueError(f"template {name!r} rendered no text")
-    return (rng or random).choice(options)
+    return (rng or _process_rng()).choice(options)
 
 
 def has_template(name: str) -> bool:

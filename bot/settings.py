@@ -1,36 +1,74 @@
-"""Dialogue settings from ``dialogue.yml`` (overridable with ``DIALOGUE_CONFIG``)."""
+"""Dialogue settings from ``dialogue.yml``, optionally overlaid by the file ``DIALOGUE_CONFIG``.
+
+Every number that shapes the dialogue (thresholds, limits) lives in ``dialogue.yml`` and
+only there: the fields below have no defaults, so a missing key is an error rather than a
+silent second value. ``DIALOGUE_CONFIG`` names a file whose keys replace those of
+``dialogue.yml`` (the story suites use one to change the thresholds).
+"""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Dict
 
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DIALOGUE_FILE = PROJECT_ROOT / "dialogue.yml"
 
 
 @dataclass(frozen=True)
 class DialogueSettings:
-    bot_name: str = "小医"
-    accept_threshold: float = 0.8
-    deny_threshold: float = 0.4
-    max_disease_questions: int = 2
-    suggest_limit: int = 3
-    unanswered_db_url: str = "sqlite:///var/unanswered.sqlite3"
+    bot_name: str
+    accept_threshold: float
+    deny_threshold: float
+    max_disease_questions: int
+    suggest_limit: int
+    unanswered_db_url: str
+    # Characters that may surround a disease name in a reply to "which disease?"
+    # ("是糖尿病吧") without turning the reply into a new question.
+    disease_reply_filler: str
+    # Red-flag patterns checked on every user message (relative to the project root).
+    emergency_rules: str
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.deny_threshold <= self.accept_threshold <= 1.0:
             raise ValueError("need 0 <= deny_threshold <= accept_threshold <= 1")
+        if int(self.max_disease_questions) != self.max_disease_questions or self.max_disease_questions < 0:
+            raise ValueError("max_disease_questions must be a whole number >= 0")
+        if int(self.suggest_limit) != self.suggest_limit or self.suggest_limit < 1:
+            raise ValueError("suggest_limit must be a whole number >= 1")
+
+    def project_path(self, value: str) -> Path:
+        """``value`` as a path, relative paths taken from the project root."""
+        path = Path(value)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _read(path: Path) -> Dict[str, Any]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of settings")
+    known = {f.name for f in fields(DialogueSettings)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
+    return raw
 
 
 @lru_cache(maxsize=1)
 def load_settings() -> DialogueSettings:
-    path = Path(os.environ.get("DIALOGUE_CONFIG", PROJECT_ROOT / "dialogue.yml"))
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    known = {f.name for f in fields(DialogueSettings)}
-    unknown = set(raw or {}) - known
-    if unknown:
-        raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
-    return DialogueSettings(**(raw or {}))
+    """``dialogue.yml`` overlaid by ``DIALOGUE_CONFIG``; unknown or missing keys are errors."""
+    values = _read(DIALOGUE_FILE)
+    override = os.environ.get("DIALOGUE_CONFIG")
+    if override:
+        path = Path(override)
+        if not path.exists():
+            raise FileNotFoundError(f"DIALOGUE_CONFIG points at {path}, which does not exist")
+        values.update(_read(path))
+    missing = {f.name for f in fields(DialogueSettings)} - set(values)
+    if missing:
+        raise ValueError(f"{DIALOGUE_FILE}: missing settings {sorted(missing)}")
+    return DialogueSettings(**values)

@@ -6,7 +6,7 @@ the graph by canonical name, so after all extractors this component
   1. links each mention to a node of its type (exact → alias → normalised → pinyin →
      fuzzy, see ``slots/link_index.py``), keeping the surface in ``text``;
   2. scans the message for typo'd names no extractor saw (same fuzzy pinyin, ≤ N
-     characters changed: 糖尿并 → 糖尿病), unless the window cuts through a linked mention;
+     characters changed: 糖尿并 → 糖尿病), unless the window overlaps a linked mention;
   3. merges overlapping mentions: linked beats unlinked, then the longer span, then the
      higher confidence, then the earlier extractor in the pipeline.
 The dictionary is read from the graph at training time and persisted with the model.
@@ -55,10 +55,10 @@ def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return sorted(kept, key=lambda e: (e["start"], e["end"]))
 
 
-def _crosses_linked(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
-    """A scan guess that cuts through a linked mention without containing it (眼干瘙|痒) is dropped."""
-    return any(e.get("linked") and hit.start < e["end"] and e["start"] < hit.end
-               and not (hit.start <= e["start"] and e["end"] <= hit.end) for e in entities)
+def _overlaps_linked(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
+    """A scan guess is only a fallback for names no extractor saw: it is dropped when it
+    overlaps any linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒)."""
+    return any(e.get("linked") and hit.start < e["end"] and e["start"] < hit.end for e in entities)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -186,7 +186,7 @@ class EntityLinker(GraphComponent):
             entities = [self.link_entity(e, text) for e in message.get(ENTITIES) or []]
             hits = self.index.scan(text, self.config["scan_max_substitutions"],
                                    self.config["pinyin_substitution_cost"])
-            entities += [self._scan_entity(hit, text) for hit in hits if not _crosses_linked(hit, entities)]
+            entities += [self._scan_entity(hit, text) for hit in hits if not _overlaps_linked(hit, entities)]
             if entities or message.get(ENTITIES) is not None:
                 message.set(ENTITIES, merge_entities(entities), add_to_output=True)
         return messages

@@ -1,30 +1,26 @@
-"""Small talk: greet, goodbye, isbot, and accept/deny with nothing pending."""
+"""``action_gossip``: small talk (greet, goodbye, isbot) from templates, picked at random."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-from bot.actions.nlu_view import parse_latest
-from bot.actions.payload import build_payload
-from bot.render import render
-from bot.settings import load_settings
+from bot.actions.base import TurnAction
+from bot.actions.turn import Turn
 
 GOSSIP_INTENTS = ("greet", "goodbye", "isbot", "accept", "deny")
 
 
-class ActionGossip(Action):
-    """Reply to small talk with a random variant of the intent's template."""
+def small_talk(turn: Turn) -> None:
+    """A random variant of the intent's template (``gossip/<intent>.j2``)."""
+    intent = turn.parsed.intent if turn.parsed.intent in GOSSIP_INTENTS else "greet"
+    turn.say("gossip", f"gossip/{intent}.j2", sub_intent=None, confidence=turn.parsed.intent_confidence)
+
+
+class ActionGossip(TurnAction):
+    """Small talk; it also closes any open clarification (the user moved on)."""
 
     def name(self) -> Text:
         return "action_gossip"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        parsed = parse_latest(tracker)
-        intent = parsed.intent if parsed.intent in GOSSIP_INTENTS else "greet"
-        text = render(f"gossip/{intent}.j2", bot_name=load_settings().bot_name)
-        dispatcher.utter_message(text=text, json_message=build_payload(
-            "gossip", intent=parsed.intent, confidence=parsed.intent_confidence))
-        return []
+    def handle(self, turn: Turn) -> None:
+        turn.state.clear_pending()
+        small_talk(turn)

@@ -1,10 +1,20 @@
-"""Read what the NLU pipeline said about the latest user message from the tracker."""
+"""Read what the NLU pipeline said about the latest user message from the tracker.
+
+The contract (``tracker.latest_message``): ``intent {name, confidence}``, ``sub_intent
+{name, confidence}`` and entities with ``entity``, ``value`` (the graph's canonical name),
+``text``, ``confidence_entity`` and ``linked`` (False when the entity linker found no
+graph node for the mention).
+"""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+
+# Rasa's notation for a message given as an intent ("/diagnosis{...}") rather than words.
+INTENT_MESSAGE_PREFIX = "/"
 
 
 @dataclass
@@ -27,8 +37,40 @@ class ParsedMessage:
         return out
 
     def unlinked(self, entity_type: str) -> List[str]:
-        return [e.get("text") or e.get("value") for e in self.entities
-                if e.get("entity") == entity_type and e.get("linked") is False]
+        """Mentions of one type that the entity linker could not match to a graph node."""
+        out: List[str] = []
+        for entity in self.entities:
+            if entity.get("entity") == entity_type and entity.get("linked") is False:
+                mention = entity.get("text") or entity.get("value")
+                if mention and mention not in out:
+                    out.append(mention)
+        return out
+
+    @property
+    def is_intent_form(self) -> bool:
+        """True for "/intent{...}" messages, which carry no words besides their entities."""
+        return self.text.startswith(INTENT_MESSAGE_PREFIX)
+
+    def residual_text(self, filler: str = "") -> str:
+        """The text without entity mentions, punctuation, spaces and ``filler`` characters.
+
+        Empty when the message says nothing but its entities ("是糖尿病吧" -> "").
+        """
+        if self.is_intent_form:
+            return ""
+        chars = list(self.text)
+        for entity in self.entities:
+            start, end = entity.get("start"), entity.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(chars):
+                chars[start:end] = [""] * (end - start)
+            else:
+                mention = entity.get("text") or ""
+                joined = "".join(chars)
+                at = joined.find(mention) if mention else -1
+                if at >= 0:
+                    chars = list(joined[:at] + joined[at + len(mention):])
+        return "".join(c for c in chars if c and c not in filler and not c.isspace()
+                       and not unicodedata.category(c).startswith(("P", "S")))
 
 
 def parse_latest(tracker: Tracker) -> ParsedMessage:

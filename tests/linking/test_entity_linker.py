@@ -181,3 +181,12 @@ def test_pinyin_similarity():
     assert tn.pinyin_similarity("糖尿并", "糖尿病") == (pytest.approx(1 - 0.25 / 3), True)
     assert tn.pinyin_similarity("糖尿", "糖尿病") == (pytest.approx(1 - 1 / 3), False)
     assert tn.pinyin_similarity("", "糖尿病") == (0.0, False)
+
+
+def test_scan_never_swallows_an_exact_mention(linker):
+    text = "感冒怎么预防"
+    entities = [{"entity": "disease", "start": 0, "end": 2, "value": "感冒", "text": "感冒",
+                 "confidence_entity": 1.0, "extractor": "AhoCorasickExtractor", "linked": True,
+                 "link_method": "exact"}]
+    out = run(linker, text, entities)
+    assert [(e["text"], e["value"]) for e in out if e["entity"] == "disease"] == [("感冒", "感冒")]

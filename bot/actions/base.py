@@ -1,0 +1,51 @@
+"""The part every action shares: the emergency check and the answer to "which disease?".
+
+Every rule in ``data/rules.yml`` runs one of the actions built on :class:`TurnAction`, so
+every user message, whatever its intent, goes through :meth:`TurnAction.run`: red flags
+first (their reply comes before anything else), then a reply that only names the disease
+a pending question waited for, then the intent's own handler.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import medical_flow
+from bot.actions.emergency import detector_for
+from bot.actions.turn import Turn
+
+
+class TurnAction(Action, ABC):
+    """Base class: subclasses implement :meth:`handle` for their intents (abstract, so the
+    action server does not register it)."""
+
+    @abstractmethod
+    def handle(self, turn: Turn) -> None:
+        """Answer the message when no emergency or pending disease question took it over."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        turn = Turn(tracker)
+        rules = turn.settings.project_path(turn.settings.emergency_rules)
+        turn.emergencies = detector_for(str(rules)).detect(turn.parsed.text)
+        if turn.emergencies:
+            turn.say("emergency", "emergency.j2", items=turn.emergencies, categories=turn.emergencies)
+        if turn.emergencies and not answerable_after_emergency(turn):
+            turn.state.clear_pending()
+        elif turn.state.awaiting_disease and medical_flow.names_only_a_disease(turn):
+            medical_flow.answer_waiting_question(turn)
+        else:
+            self.handle(turn)
+        turn.send(dispatcher)
+        return turn.events()
+
+
+def answerable_after_emergency(turn: Turn) -> bool:
+    """After an emergency reply, only a medical question about a named disease is still answered.
+
+    Small talk, symptom guesses or "which disease?" would only distract from calling 120.
+    """
+    return turn.parsed.intent == "diagnosis" and bool(turn.parsed.values("disease"))

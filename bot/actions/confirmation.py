@@ -1,0 +1,30 @@
+"""``action_confirmation``: ``accept`` / ``deny`` messages ("是的", "不是").
+
+With a prepared answer pending they settle it (strategies confirm / deny); while the bot
+waits for a disease name they count as one more reply without one; otherwise they are
+small talk.
+"""
+from __future__ import annotations
+
+from typing import Text
+
+from bot.actions import medical_flow
+from bot.actions.base import TurnAction
+from bot.actions.gossip import small_talk
+from bot.actions.turn import Turn
+
+
+class ActionConfirmation(TurnAction):
+    def name(self) -> Text:
+        return "action_confirmation"
+
+    def handle(self, turn: Turn) -> None:
+        state = turn.state
+        if state.pending_answer and turn.parsed.intent == "accept":
+            medical_flow.confirm_pending_answer(turn)
+        elif state.pending_answer:
+            medical_flow.reject_pending_answer(turn)
+        elif state.awaiting_disease:
+            medical_flow.follow_up_without_disease(turn)
+        else:
+            small_talk(turn)

@@ -1,0 +1,100 @@
+"""One user message being answered: what the NLU said, the state, and the replies so far.
+
+Handlers append replies with :meth:`Turn.say` (template + ``custom`` payload) and change
+:attr:`Turn.state`; the action then sends the replies and returns the slot events. Keeping
+the replies as data until the end lets the emergency check put its reply first and lets
+the tests read every strategy of a turn from the ``strategies`` slot.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.actions.nlu_view import ParsedMessage, parse_latest
+from bot.actions.payload import build_payload
+from bot.actions.state import SLOT_STRATEGIES, DialogueState
+from bot.render import render
+from bot.settings import DialogueSettings, load_settings
+
+logger = logging.getLogger(__name__)
+
+_FROM_MESSAGE = object()  # default for payload fields: take them from the parsed message
+
+
+@dataclass
+class Reply:
+    """One bot message: its text and the ``custom`` payload it carries."""
+
+    text: str
+    payload: Dict[str, Any]
+
+    @property
+    def strategy(self) -> str:
+        return self.payload["strategy"]
+
+
+class Turn:
+    """The handling of one user message."""
+
+    def __init__(self, tracker: Tracker, settings: Optional[DialogueSettings] = None) -> None:
+        self.settings = settings or load_settings()
+        self.sender_id = tracker.sender_id
+        self.parsed: ParsedMessage = parse_latest(tracker)
+        self.state = DialogueState.from_tracker(tracker)
+        self._before = self.state.snapshot()
+        self.replies: List[Reply] = []
+        self.emergencies: List[str] = []
+
+    # -- replies -------------------------------------------------------------------------
+    def say(self, strategy: str, template: str, *, sub_intent: Any = _FROM_MESSAGE,
+            confidence: Any = _FROM_MESSAGE, disease: Optional[str] = None,
+            items: Sequence[Any] = (), departments: Sequence[str] = (), **context: Any) -> Reply:
+        """Render ``template`` and queue it with its payload."""
+        text = render(template, bot_name=self.settings.bot_name, disease=disease, items=list(items),
+                      departments=list(departments), **context)
+        payload = build_payload(
+            strategy, intent=self.parsed.intent,
+            sub_intent=self.parsed.sub_intent if sub_intent is _FROM_MESSAGE else sub_intent,
+            confidence=self.parsed.sub_intent_confidence if confidence is _FROM_MESSAGE else confidence,
+            disease=disease, items=list(items), departments=list(departments))
+        reply = Reply(text, payload)
+        self.replies.append(reply)
+        return reply
+
+    @property
+    def strategies(self) -> List[str]:
+        return [reply.strategy for reply in self.replies]
+
+    def send(self, dispatcher: CollectingDispatcher) -> None:
+        for reply in self.replies:
+            dispatcher.utter_message(text=reply.text, json_message=reply.payload)
+
+    def events(self) -> List[Dict[str, Any]]:
+        """Slot events: the changed state slots and this turn's strategies."""
+        return self.state.slot_events(self._before) + [SlotSet(SLOT_STRATEGIES, self.strategies)]
+
+    # -- the unanswered-question log ----------------------------------------------------
+    def asked(self) -> Dict[str, Any]:
+        """The question as the NLU understood it (kept with a prepared answer, logged if unanswered)."""
+        p = self.parsed
+        return {"text": p.text, "intent": p.intent, "intent_confidence": p.intent_confidence,
+                "sub_intent": p.sub_intent, "sub_intent_confidence": p.sub_intent_confidence,
+                "entities": p.entities}
+
+    def record_unanswered(self, reason: str, disease: Optional[str],
+                          asked: Optional[Dict[str, Any]] = None) -> None:
+        """Log the question for the content team; a failing database never breaks the reply."""
+        from bot.unanswered import UnansweredQuestion, shared_log
+
+        asked = asked or self.asked()
+        try:
+            shared_log().record(UnansweredQuestion(sender_id=self.sender_id, reason=reason,
+                                                   disease=disease, **asked))
+        except (SQLAlchemyError, OSError) as exc:
+            logger.error("could not record the unanswered question: %s", exc)

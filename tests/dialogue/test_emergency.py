@@ -1,0 +1,91 @@
+"""Red flags: detected on every message, whatever the intent, and answered first."""
+import pytest
+
+from bot.actions.emergency import EmergencyDetector, detector_for
+from bot.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return detector_for(str(PROJECT_ROOT / "bot" / "emergency_rules.yml"))
+
+
+@pytest.mark.parametrize("text, category", [
+    ("我爸突然胸口剧痛，喘不上气", "chest_pain"),
+    ("胸痛得厉害还呼吸困难", "chest_pain"),
+    ("我妈突然口角歪斜，说话不清", "stroke"),
+    ("爷爷左边手脚没力气了", "stroke"),
+    ("手被刀割了血流不止", "heavy_bleeding"),
+    ("他刚才吐了很多血", "heavy_bleeding"),
+    ("我奶奶晕倒了叫不醒", "unconscious"),
+    ("病人昏迷了", "unconscious"),
+    ("孩子抽搐口吐白沫", "seizure"),
+    ("孩子误服了消毒液怎么办", "poisoning"),
+    ("我妈喝了农药", "poisoning"),
+    ("吃了一整瓶安眠药", "poisoning"),
+    ("我真的不想活了", "suicide"),
+    ("我想自杀", "suicide"),
+    ("吃海鲜过敏了，喉咙肿，喘不上气", "anaphylaxis"),
+    ("孩子被东西噎住了", "breathing"),
+    ("家里老人从楼梯上摔下来了", "injury"),
+])
+def test_red_flags(detector, text, category):
+    assert category in detector.detect(text)
+
+
+@pytest.mark.parametrize("text", [
+    "感冒有什么症状", "糖尿病怎么治疗", "高血压要挂什么科", "胸闷是什么原因", "我胸痛但没有呼吸困难",
+    "中毒性菌痢是什么", "过敏性鼻炎怎么治疗", "我不是想自杀，只是问问", "我头痛、发热、还咳嗽，这是什么病？",
+    "",
+])
+def test_ordinary_questions_and_negations_are_not_emergencies(detector, text):
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize("intent", ["greet", "goodbye", "isbot", "accept", "deny", "diagnosis"])
+def test_checked_for_every_intent_and_nothing_else_is_said(chat, intent):
+    [reply] = chat.say("救命，我爸突然晕倒了叫不醒", intent=intent, sub_intent="other", confidence=0.1)
+    assert reply["custom"]["strategy"] == "emergency"
+    assert "120" in reply["text"] and "急诊" in reply["text"]
+    assert reply["custom"]["items"] == ["unconscious"]
+
+
+def test_emergency_comes_before_the_answer_in_a_long_message(chat, kg):
+    text = "我突然胸口剧痛，喘不上气，另外想问一下高血压平时怎么预防"
+    messages = chat.say(text, sub_intent="prevention", confidence=0.9, diseases=["高血压"])
+    assert [m["custom"]["strategy"] for m in messages] == ["emergency", "answer"]
+    assert messages[1]["custom"]["items"] == kg.ask("prevention", "高血压").items
+
+
+def test_emergency_before_a_clarification(chat):
+    messages = chat.say("我胸口剧痛喘不上气，高血压怎么预防", sub_intent="prevention", confidence=0.6,
+                        diseases=["高血压"])
+    assert [m["custom"]["strategy"] for m in messages] == ["emergency", "clarify"]
+
+
+def test_symptoms_in_an_emergency_get_no_disease_guesses(chat):
+    assert chat.strategies("孩子突然抽搐，口吐白沫", sub_intent="other", confidence=0.2,
+                           symptoms=["抽搐", "口吐白沫"]) == ["emergency"]
+
+
+def test_an_emergency_closes_a_pending_clarification(chat):
+    chat.say("糖尿病怎么治疗", sub_intent="treatment", confidence=0.6, diseases=["糖尿病"])
+    assert chat.strategies("是的，但是我爸刚刚昏迷了", intent="accept") == ["emergency"]
+    assert chat.slots["pending_answer"] is None
+
+
+def test_emergency_works_while_the_graph_is_down(down_kg):
+    from tests.dialogue.conftest import Conversation
+
+    assert Conversation().strategies("我想自杀", sub_intent="other", confidence=0.1) == ["emergency"]
+    assert down_kg.calls == 0
+
+
+def test_bad_rule_files_are_clear_errors(tmp_path):
+    bad = tmp_path / "rules.yml"
+    bad.write_text("categories:\n  x:\n    match:\n      - ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad pattern in category 'x'"):
+        EmergencyDetector.from_file(bad)
+    bad.write_text("categories: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no emergency categories"):
+        EmergencyDetector.from_file(bad)
