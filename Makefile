@@ -12,6 +12,8 @@ export PYTHONPATH := $(CURDIR)
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SANIC_HOST := 127.0.0.1
+# No telemetry or error reports leave the machine.
+export RASA_TELEMETRY_ENABLED := false
 
 HOST := 127.0.0.1
 ACTION_PORT ?= 5055

@@ -7,6 +7,7 @@ ensemble its vote is weighted by its measured dev accuracy; alone it is a comple
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
@@ -63,9 +64,14 @@ class TemplateRules:
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TemplateMatcher(GraphComponent):
-    """Rule-based main-intent and sub-intent classifier (``intents/rules.yml``)."""
+    """Rule-based main-intent and sub-intent classifier (``intents/rules.yml``).
+
+    The rules are hand-written, so "training" only measures the main-intent accuracy on
+    the shared dev split (``neural.data.dev_split``, the same one the neural members hold
+    out) and persists it: it is this member's vote weight in the ensemble.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -76,17 +82,47 @@ class TemplateMatcher(GraphComponent):
             "match_confidence": 0.9,
             # Confidence for "diagnosis" when no small-talk pattern matched.
             "diagnosis_confidence": 0.7,
+            # The dev split its vote weight is measured on: keep equal to the neural
+            # components' dev_fraction/seed so that all members are measured alike.
+            "dev_fraction": 0.1,
+            "seed": 42,
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.config = config
-        path = Path(config["rules_file"])
+    def __init__(self, config: Dict[Text, Any], model_storage: Optional[ModelStorage] = None,
+                 resource: Optional[Resource] = None, dev_accuracy: Optional[float] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage, self._resource = model_storage, resource
+        self.dev_accuracy = dev_accuracy   # None until measured: the voter's default weight
+        path = Path(self.config["rules_file"])
         self.rules = TemplateRules.from_file(path if path.is_absolute() else PROJECT_ROOT / path)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "TemplateMatcher":
-        return cls(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Measure the main-intent accuracy on the dev split and persist it."""
+        from neural.data import dev_split, examples_from
+
+        _, dev = dev_split(examples_from(training_data), self.config["dev_fraction"], self.config["seed"])
+        if dev:
+            hits = sum(votes.ranking(self.main_scores(e.text))[0]["name"] == e.intent for e in dev)
+            self.dev_accuracy = hits / len(dev)
+        with self._storage.write_to(self._resource) as directory:
+            (directory / "meta.json").write_text(
+                json.dumps({"dev_accuracy": self.dev_accuracy, "dev_examples": len(dev)}), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TemplateMatcher":
+        try:
+            with model_storage.read_from(resource) as directory:
+                meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            meta = {}
+        return cls(config, model_storage, resource, meta.get("dev_accuracy"))
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
@@ -116,7 +152,7 @@ class TemplateMatcher(GraphComponent):
         for message in messages:
             text = message.get("text") or ""
             scores = self.main_scores(text)
-            votes.set_intent(message, scores, MEMBER)
+            votes.set_intent(message, scores, MEMBER, weight=self.dev_accuracy)
             if not message.get(votes.SUB_INTENT):
                 votes.set_sub_intent(message, self.sub_scores(text))
         return messages

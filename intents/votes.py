@@ -1,18 +1,21 @@
 """How intent classifiers share their results on a message.
 
 Each member classifier sets Rasa's ``intent``/``intent_ranking`` itself (so each one
-works alone) and also records its ranking under ``intent_votes[<member>]``; the
-ensemble voter reads those votes. Sub-intent results live in ``sub_intent`` and
+works alone) and also records its ranking under ``intent_votes[<member>]`` and its vote
+weight (its accuracy on the dev split, measured and persisted when it was trained) under
+``intent_vote_weights[<member>]``; the ensemble voter combines them and sets the result
+with ``set_final_intent``. Sub-intent results live in ``sub_intent`` and
 ``sub_intent_ranking``, added to the parse output.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 INTENT_VOTES = "intent_votes"
+INTENT_VOTE_WEIGHTS = "intent_vote_weights"
 SUB_INTENT = "sub_intent"
 SUB_INTENT_RANKING = "sub_intent_ranking"
 MAIN_INTENTS: Tuple[str, ...] = ("greet", "goodbye", "isbot", "accept", "deny", "diagnosis")
@@ -34,14 +37,28 @@ def ranking(scores: Dict[str, float]) -> List[Dict[str, float]]:
             for name, conf in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def set_intent(message: Message, scores: Dict[str, float], member: str) -> None:
-    """Set ``intent``/``intent_ranking`` from ``scores`` and record them as ``member``'s vote."""
+def set_final_intent(message: Message, scores: Dict[str, float]) -> List[Dict[str, float]]:
+    """Set Rasa's ``intent``/``intent_ranking`` from ``scores``; return the ranking."""
     ranked = ranking(scores)
     message.set(INTENT, dict(ranked[0]), add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranked, add_to_output=True)
+    return ranked
+
+
+def set_intent(message: Message, scores: Dict[str, float], member: str,
+               weight: Optional[float] = None) -> None:
+    """Set ``intent``/``intent_ranking`` from ``scores`` and record them as ``member``'s vote.
+
+    ``weight`` is the member's measured dev accuracy (None: not measured; the voter
+    then uses its default weight).
+    """
+    ranked = set_final_intent(message, scores)
     votes = dict(message.get(INTENT_VOTES) or {})
     votes[member] = ranked
     message.set(INTENT_VOTES, votes)
+    weights = dict(message.get(INTENT_VOTE_WEIGHTS) or {})
+    weights[member] = None if weight is None else float(weight)
+    message.set(INTENT_VOTE_WEIGHTS, weights)
 
 
 def set_sub_intent(message: Message, scores: Dict[str, float]) -> None:

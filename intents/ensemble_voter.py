@@ -1,0 +1,83 @@
+"""Ensemble voter: one main intent from the members' weighted votes.
+
+Members (``intents.template_matcher.TemplateMatcher``, ``intents.tinybert_rnn_classifier.
+TinyBertRnnClassifier``) each record a distribution over the main intents under
+``intent_votes`` and their vote weight under ``intent_vote_weights``. A member's weight is
+its accuracy on the dev split held out when it was trained (each member measures it on
+the same deterministic split and persists it with its part of the model, so it is
+available wherever the model is loaded; the voter itself learns nothing).
+
+The result is the weighted average of the members' distributions, normalised:
+``p(c) = sum_m w_m p_m(c) / sum_m w_m``. When the members agree it is as confident as
+they are; when they disagree the weighted total decides and the winning confidence
+drops accordingly, which the dialogue's fallback threshold can act on.
+Must come after all members in the pipeline.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from intents import votes
+
+
+def combine(member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
+            weights: Mapping[str, Optional[float]], default_weight: float,
+            members: Optional[Sequence[str]] = None) -> Dict[str, float]:
+    """Weighted average of the members' rankings (``{"name", "confidence"}`` lists)."""
+    totals = {name: 0.0 for name in votes.MAIN_INTENTS}
+    weight_sum = 0.0
+    for member, ranked in member_votes.items():
+        if members is not None and member not in members:
+            continue
+        weight = weights.get(member)
+        weight = default_weight if weight is None else float(weight)
+        if weight <= 0:
+            continue
+        mass = sum(float(r["confidence"]) for r in ranked) or 1.0
+        for r in ranked:
+            totals[r["name"]] = totals.get(r["name"], 0.0) + weight * float(r["confidence"]) / mass
+        weight_sum += weight
+    if weight_sum == 0:
+        return {}
+    return {name: value / weight_sum for name, value in totals.items()}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EnsembleVoter(GraphComponent):
+    """Sets ``intent``/``intent_ranking`` from the accuracy-weighted votes in ``intent_votes``."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Members whose votes count (None: every member that voted).
+            "members": None,
+            # Weight of a member whose dev accuracy was not measured (e.g. no dev split).
+            "default_weight": 0.5,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EnsembleVoter":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            member_votes = message.get(votes.INTENT_VOTES) or {}
+            scores = combine(member_votes, message.get(votes.INTENT_VOTE_WEIGHTS) or {},
+                             self.config["default_weight"], self.config["members"])
+            if scores:
+                votes.set_final_intent(message, scores)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,96 @@
+"""RoBERTa-TextCNN: the sub-intent classifier (what a medical question asks about).
+
+A 3-layer BERT-style encoder (RoBERTa-style when pretrained with ``python -m bot
+pretrain``: masked-LM only, no next-sentence task, masks drawn anew for every batch)
+feeds a TextCNN: 1-D convolutions with kernel sizes 3, 4 and 5 over the token states,
+max-pooled over time, concatenated, then a linear layer over the 13 sub-intents.
+Why: the sub-intent hangs on short key phrases ("怎么治", "挂什么科", "会传染吗") wherever
+they are in the sentence; n-gram filters with max-pooling find exactly that.
+
+Trained on the diagnosis examples (label from ``votes.gold_sub_intent``); on messages it
+sets ``sub_intent``/``sub_intent_ranking`` for every message (the dialogue reads them
+for diagnosis only).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+import torch
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from torch import nn
+
+from intents import votes
+from neural.classifier import TextClassifierComponent
+from neural.data import Example
+from neural.encoder import EncoderNetwork
+
+
+class RobertaTextCnn(EncoderNetwork):
+    """BERT encoder -> Conv1d (kernels 3/4/5) -> max over time -> linear."""
+
+    def __init__(self, encoder: nn.Module, num_labels: int, kernel_sizes: Sequence[int],
+                 filters: int, dropout: float) -> None:
+        super().__init__(encoder)
+        hidden = encoder.config.hidden_size
+        self.kernel_sizes = tuple(kernel_sizes)
+        self.convs = nn.ModuleList(nn.Conv1d(hidden, filters, k) for k in self.kernel_sizes)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(filters * len(self.kernel_sizes), num_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        states = self.encode(input_ids, attention_mask)
+        states = states * attention_mask.unsqueeze(2).to(states.dtype)   # padding reads as 0
+        longest = max(self.kernel_sizes)
+        if states.size(1) < longest:   # very short texts: pad so every kernel fits once
+            states = nn.functional.pad(states, (0, 0, 0, longest - states.size(1)))
+        x = states.transpose(1, 2)                                         # [B, H, T]
+        lengths = attention_mask.sum(1)
+        pooled = []
+        for k, conv in zip(self.kernel_sizes, self.convs):
+            feats = torch.relu(conv(x))                                    # [B, F, T-k+1]
+            # windows that start inside the text (at least the first one) are pooled
+            starts = torch.arange(feats.size(2), device=feats.device)
+            valid = starts.unsqueeze(0) <= (lengths - k).clamp(min=0).unsqueeze(1)
+            feats = feats.masked_fill(~valid.unsqueeze(1), float("-inf"))
+            pooled.append(feats.max(dim=2).values)
+        return self.out(self.dropout(torch.cat(pooled, dim=1)))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class RobertaTextCnnClassifier(TextClassifierComponent):
+    """Sub-intent (definition, cause, ..., other) from a 3-layer encoder + TextCNN."""
+
+    LABELS = votes.SUB_INTENTS
+
+    ARCHITECTURE_KEYS = ("kernel_sizes", "filters", "mask_entities")
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **TextClassifierComponent.get_default_config(),
+            "hidden_size": 256, "num_layers": 3, "num_heads": 4, "intermediate_size": 1024,
+            # TextCNN: kernel sizes (characters per window) and filters per kernel size.
+            "kernel_sizes": [3, 4, 5],
+            "filters": 128,
+            "epochs": 8,
+            # Read "[disease]的病因" rather than the name (see TextClassifierComponent).
+            "mask_entities": True,
+        }
+
+    def build_network(self, encoder: nn.Module, labels: List[str]) -> nn.Module:
+        return RobertaTextCnn(encoder, len(labels), self.config["kernel_sizes"],
+                              self.config["filters"], self.config["dropout"])
+
+    def label_of(self, example: Example) -> Optional[str]:
+        return example.sub_intent if example.intent == "diagnosis" else None
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message, scores in zip(messages, self.predict_messages(messages)):
+            if scores is not None:
+                votes.set_sub_intent(message, scores)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,150 @@
+"""Training and prediction for text classifiers (encoder + head -> one label per message).
+
+The TinyBERT-RNN main-intent classifier and the RoBERTa-TextCNN sub-intent classifier
+differ only in their head and in which label they learn; the training loop (dev split,
+augmentation, cross-entropy, early stopping on dev accuracy), the dev accuracy kept as
+the component's vote weight, and batched prediction live here once.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+import torch
+import torch.nn.functional as F
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from neural.component import NeuralComponent
+from neural.data import Example, Span, examples_from, spans_of
+from neural.training import fit
+
+logger = logging.getLogger(__name__)
+
+
+class TextClassifierComponent(NeuralComponent):
+    """A ``NeuralComponent`` whose network maps ``(input_ids, attention_mask)`` to logits."""
+
+    # The label set, in output order (subclasses set it).
+    LABELS: Tuple[str, ...] = ()
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **NeuralComponent.get_default_config(),
+            "label_smoothing": 0.05,
+            # Each epoch draws at most this many examples per label (fresh draw every
+            # epoch; None: all). Balances the labels and bounds the training time.
+            "max_per_label": None,
+            # Read entity mentions as their type ("[disease]怎么治"): the label depends on
+            # what is asked, not on which name. At inference the mentions come from the
+            # extractors/linker earlier in the pipeline; in training from the annotations,
+            # for a share ``entity_mask_prob`` of the examples (the rest keep the names, as
+            # when an extractor misses one).
+            "mask_entities": False,
+            "entity_mask_prob": 0.9,
+        }
+
+    def label_of(self, example: Example) -> Optional[str]:
+        """The label ``example`` teaches (None: not a training example for this component)."""
+        raise NotImplementedError
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in examples_from(training_data) if self.label_of(e) in self.LABELS]
+        if not examples:
+            logger.warning("%s: no training examples; nothing trained", type(self).__name__)
+            return self._resource
+        train, dev = self.split(examples)
+        self.prepare([e.text for e in train], list(self.LABELS))
+        index = {label: i for i, label in enumerate(self.LABELS)}
+        augment = self.augmenter(train)
+
+        masking, mask_prob = self.config["mask_entities"], self.config["entity_mask_prob"]
+
+        def make_batch(chunk: Sequence[Example], rng: random.Random):
+            rows = []
+            for e in chunk:
+                e = augment(e, rng)
+                spans = e.entities if masking and rng.random() < mask_prob else None
+                rows.append(self.token_ids(e.text, rng, spans))
+            ids, mask = self.tokenizer.pad(rows)
+            return ids, mask, torch.tensor([index[self.label_of(e)] for e in chunk])
+
+        def loss_fn(network, batch) -> torch.Tensor:
+            ids, mask, gold = batch
+            return F.cross_entropy(network(ids, mask), gold,
+                                   label_smoothing=self.config["label_smoothing"])
+
+        dev_gold = torch.tensor([index[self.label_of(e)] for e in dev])
+
+        def evaluate(network) -> Tuple[float, float]:
+            logits = self.logits([e.text for e in dev], [e.entities for e in dev])
+            accuracy = float((logits.argmax(1) == dev_gold).float().mean())
+            return accuracy, -float(F.cross_entropy(logits, dev_gold))
+
+        by_label: Dict[str, List[Example]] = {}
+        for e in train:
+            by_label.setdefault(self.label_of(e), []).append(e)
+        cap = self.config["max_per_label"]
+
+        def epoch_items(rng: random.Random) -> List[Example]:
+            if not cap:
+                return train
+            return [e for label in sorted(by_label) for e in
+                    (rng.sample(by_label[label], cap) if len(by_label[label]) > cap else by_label[label])]
+
+        result = fit(self.network, epoch_items, make_batch, loss_fn, evaluate if dev else None,
+                     length=lambda e: len(e.text),
+                     epochs=self.config["epochs"], batch_size=self.config["batch_size"],
+                     learning_rate=self.config["learning_rate"],
+                     weight_decay=self.config["weight_decay"], patience=self.config["patience"],
+                     seed=self.config["seed"], desc=type(self).__name__)
+        self.meta.update({
+            "dev_accuracy": result.best_score[0] if result.best_score else None,
+            "train_examples": len(train), "dev_examples": len(dev),
+            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+            "train_seconds": round(result.seconds, 1),
+        })
+        logger.info("%s: dev accuracy %s (%d dev examples), %.0f s", type(self).__name__,
+                    self.meta["dev_accuracy"], len(dev), result.seconds)
+        self.persist()
+        return self._resource
+
+    def logits(self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None,
+               batch_size: int = 128) -> torch.Tensor:
+        """Logits ``[len(texts), len(LABELS)]`` (eval mode, no gradients).
+
+        ``spans`` (per text) are the entity mentions, read as type tokens when the
+        component masks entities.
+        """
+        if not self.config["mask_entities"] or spans is None:
+            spans = [None] * len(texts)
+        if self.network.training:   # eval() walks every submodule: only when needed
+            self.network.eval()
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(texts), batch_size):
+                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s) for t, s in
+                                                zip(texts[i:i + batch_size], spans[i:i + batch_size])])
+                out.append(self.network(ids, mask))
+        return torch.cat(out) if out else torch.zeros(0, len(self.labels))
+
+    def predict(self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None
+                ) -> List[Dict[str, float]]:
+        """A probability per label for each text."""
+        labels = self.labels
+        return [dict(zip(labels, row)) for row in torch.softmax(self.logits(texts, spans), 1).tolist()]
+
+    def predict_messages(self, messages: Sequence[Message]) -> List[Optional[Dict[str, float]]]:
+        """``predict`` for Rasa messages (None for a message without text)."""
+        texts = [m.get(TEXT) or "" for m in messages]
+        spans = [spans_of(t, m.get(ENTITIES) or []) for t, m in zip(texts, messages)]
+        scores = self.predict(texts, spans) if self.ready else [None] * len(messages)
+        return [s if t else None for s, t in zip(scores, texts)]
+
+    @property
+    def dev_accuracy(self) -> Optional[float]:
+        return self.meta.get("dev_accuracy")

@@ -1,0 +1,186 @@
+"""Rasa plumbing shared by the neural components: build, persist, load, infer.
+
+A component subclasses ``NeuralComponent``, adds its own config keys and implements
+``build_network`` (encoder -> its head) plus ``train``/``process``. This class owns what
+is the same for all of them:
+
+* the character tokenizer: built from the training texts, or read from
+  ``model_name_or_path`` (a ``python -m bot pretrain`` folder or a hub id);
+* the encoder: ``neural.encoder.build_encoder`` (fresh or pretrained);
+* persistence in Rasa's model storage: ``vocab.txt``, ``encoder.json`` (the BertConfig),
+  ``weights.pt`` (the whole network's state dict) and ``meta.json`` (labels, dev scores),
+  so a trained model is self-contained and never reads the checkpoint again;
+* inference: eval mode, ``torch.inference_mode`` and an optional thread count.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import random
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+import torch
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+
+from neural import encoder as encoders
+from neural import text as chars
+from neural.data import Augmenter, Example, Span, dev_split
+
+logger = logging.getLogger(__name__)
+
+NEURAL_DIR = Path(__file__).resolve().parent
+
+
+class NeuralComponent(GraphComponent):
+    """Base class of the neural NLU components (not registered itself)."""
+
+    # Config keys that shape the network or its input; persisted with the model and
+    # used again at load time, so a model keeps working if the defaults change later.
+    ARCHITECTURE_KEYS: Tuple[str, ...] = ()
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Local checkpoint folder or hub id (BertModel + BertTokenizerFast); None: from scratch.
+            "model_name_or_path": None,
+            # Tokens per message including [CLS] and [SEP]; longer messages are cut.
+            "max_length": 64,
+            # Encoder sizes when training from scratch (a checkpoint brings its own;
+            # num_layers also cuts a deeper checkpoint).
+            "hidden_size": 312,
+            "num_layers": 4,
+            "num_heads": 12,
+            "intermediate_size": 1200,
+            "dropout": 0.1,
+            # Optimisation.
+            "epochs": 10,
+            "batch_size": 32,
+            "learning_rate": 5e-4,
+            "weight_decay": 0.01,
+            # Early stopping: epochs without a better dev score before stopping.
+            "patience": 3,
+            # Share of the training templates held out as the dev split (same for all components).
+            "dev_fraction": 0.1,
+            "seed": 42,
+            # Training-only augmentation: chance to swap an entity mention for another /
+            # an invented name / a misspelt one, and to hide a character as [UNK].
+            "swap_prob": 0.5,
+            "splice_prob": 0.2,
+            "typo_prob": 0.1,
+            "char_dropout": 0.05,
+            # torch threads at inference (0: leave torch's default).
+            "inference_threads": 0,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 tokenizer: Optional[chars.CharTokenizer] = None,
+                 network: Optional[torch.nn.Module] = None,
+                 meta: Optional[Dict[str, Any]] = None) -> None:
+        self.config = config
+        self._storage, self._resource = model_storage, resource
+        self.tokenizer = tokenizer
+        self.network = network
+        self.meta: Dict[str, Any] = meta or {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "NeuralComponent":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """Retrain when the component's code, the shared code or the checkpoint changes."""
+        digest = hashlib.sha256()
+        sources = [Path(inspect.getfile(cls))] + sorted(NEURAL_DIR.glob("*.py"))
+        for path in sources:
+            digest.update(path.read_bytes())
+        checkpoint = config.get("model_name_or_path")
+        if checkpoint and Path(checkpoint).is_dir():
+            for path in sorted(Path(checkpoint).iterdir()):
+                stat = path.stat()
+                digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        return digest.hexdigest()
+
+    # ------------------------------------------------------------------ subclass hooks
+    def build_network(self, encoder: torch.nn.Module, labels: List[str]) -> torch.nn.Module:
+        """The component's network around ``encoder``, predicting ``labels``."""
+        raise NotImplementedError
+
+    @property
+    def labels(self) -> List[str]:
+        return list(self.meta.get("labels", []))
+
+    # ------------------------------------------------------------------ training helpers
+    def split(self, examples: Sequence[Example]):
+        """``(train, dev)`` with the shared deterministic template split."""
+        return dev_split(examples, self.config["dev_fraction"], self.config["seed"])
+
+    def augmenter(self, examples: Sequence[Example]) -> Augmenter:
+        return Augmenter(examples, self.config["swap_prob"], self.config["splice_prob"],
+                         self.config["typo_prob"])
+
+    def prepare(self, texts: Sequence[str], labels: List[str]) -> None:
+        """Tokenizer and network for training: from scratch over ``texts`` or pretrained."""
+        path, max_length = self.config.get("model_name_or_path"), self.config["max_length"]
+        if path:
+            self.tokenizer = chars.CharTokenizer.from_pretrained(path, max_length)
+        else:
+            self.tokenizer = chars.CharTokenizer.build(texts, max_length)
+        encoder = encoders.build_encoder(self.config, len(self.tokenizer), max_length)
+        self.tokenizer.max_length = min(max_length, encoder.config.max_position_embeddings)
+        self.meta = {"labels": list(labels), "pretrained": path or None,
+                     "architecture": {key: self.config[key] for key in self.ARCHITECTURE_KEYS}}
+        self.network = self.build_network(encoder, list(labels))
+
+    def token_ids(self, text: str, rng: Optional[random.Random] = None,
+                  spans: Optional[Sequence[Span]] = None) -> List[int]:
+        """``[CLS] chars [SEP]`` ids (``spans`` become entity-type tokens); with ``rng``
+        (training) some characters become [UNK]."""
+        ids = self.tokenizer.encode(text, spans)
+        p = self.config["char_dropout"]
+        if rng is not None and p > 0:
+            unk, special = self.tokenizer.unk_id, self.tokenizer.special_ids
+            ids = [ids[0]] + [unk if i not in special and rng.random() < p else i
+                              for i in ids[1:-1]] + [ids[-1]]
+        return ids
+
+    # ------------------------------------------------------------------ persistence
+    def persist(self) -> None:
+        with self._storage.write_to(self._resource) as directory:
+            self.tokenizer.save(directory)
+            encoder = self.network.encoder
+            (directory / "encoder.json").write_text(encoder.config.to_json_string(), encoding="utf-8")
+            torch.save(self.network.state_dict(), directory / "weights.pt")
+            meta = {**self.meta, "max_length": self.tokenizer.max_length}
+            (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1),
+                                                 encoding="utf-8")
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "NeuralComponent":
+        try:
+            with model_storage.read_from(resource) as directory:
+                meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+                tokenizer = chars.CharTokenizer.load(directory, meta["max_length"])
+                bert_config = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
+                state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
+        except (ValueError, FileNotFoundError):
+            logger.warning("%s: no trained model found, it will not predict anything", cls.__name__)
+            return cls(config, model_storage, resource)
+        config = {**config, **meta.get("architecture", {})}
+        component = cls(config, model_storage, resource, tokenizer, meta=meta)
+        network = component.build_network(encoders.encoder_from_config(bert_config), meta["labels"])
+        network.load_state_dict(state)
+        component.network = network.prepare_inference()
+        if config.get("inference_threads"):
+            torch.set_num_threads(int(config["inference_threads"]))
+        return component
+
+    @property
+    def ready(self) -> bool:
+        return self.network is not None and self.tokenizer is not None

@@ -1,0 +1,133 @@
+"""Training examples, the dev split and training-only augmentation.
+
+* ``examples_from`` reads text, main intent, sub-intent and character spans of the
+  entities from Rasa ``TrainingData`` (the NLU YAML in ``data/nlu``).
+* ``dev_split`` holds out a deterministic share of the *templates*: examples are
+  grouped by their text with entity mentions replaced by their type, so that sentences
+  from one template with different disease names land on the same side. Every component
+  (and the template matcher) gets the same split from the same data, which makes their
+  dev accuracies comparable for the ensemble's vote weights.
+* ``Augmenter`` makes new training sentences only (never dev or test): it swaps entity
+  mentions for other mentions of the same type, invents names by splicing two known
+  ones, and puts typos in names, so the models learn from context and word shape
+  rather than memorising the graph's names.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field, replace
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from intents import votes
+
+Span = Tuple[int, int, str]   # (start, end, entity type), character offsets
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: Optional[str] = None
+    sub_intent: Optional[str] = None
+    entities: Tuple[Span, ...] = field(default_factory=tuple)
+
+
+def spans_of(text: str, entities: Iterable[Dict]) -> Tuple[Span, ...]:
+    """Valid, non-overlapping spans sorted by start (the first of overlapping ones wins)."""
+    spans: List[Span] = []
+    for ent in sorted(entities or [], key=lambda e: (e.get("start", -1), -e.get("end", -1))):
+        start, end, kind = ent.get("start"), ent.get("end"), ent.get("entity")
+        if not isinstance(start, int) or not isinstance(end, int) or not kind:
+            continue
+        if 0 <= start < end <= len(text) and (not spans or start >= spans[-1][1]):
+            spans.append((start, end, kind))
+    return tuple(spans)
+
+
+def examples_from(training_data: TrainingData) -> List[Example]:
+    """Every NLU example with text (small talk and diagnosis), in file order."""
+    out: List[Example] = []
+    for message in training_data.training_examples:
+        text = message.get(TEXT)
+        intent = message.get(INTENT)
+        if not text or intent not in votes.MAIN_INTENTS:
+            continue
+        sub = votes.gold_sub_intent(message) if intent == "diagnosis" else None
+        out.append(Example(text, intent, sub if sub in votes.SUB_INTENTS else None,
+                           spans_of(text, message.get(ENTITIES))))
+    return out
+
+
+def template_key(example: Example) -> str:
+    """The example's text with entity mentions replaced by ``<type>`` (its template, roughly)."""
+    parts, last = [], 0
+    for start, end, kind in example.entities:
+        parts += [example.text[last:start], f"<{kind}>"]
+        last = end
+    parts.append(example.text[last:])
+    return "".join(parts).strip(" ？?。.！!~～")
+
+
+def _unit_hash(key: str, seed: int) -> float:
+    digest = hashlib.sha1(f"{seed}\x00{key}".encode("utf-8")).hexdigest()[:12]
+    return int(digest, 16) / float(16 ** 12)
+
+
+def dev_split(examples: Sequence[Example], fraction: float, seed: int = 0
+              ) -> Tuple[List[Example], List[Example]]:
+    """``(train, dev)``: about ``fraction`` of the templates go to dev, deterministically."""
+    if fraction <= 0 or len(examples) < 10:
+        return list(examples), []
+    train, dev = [], []
+    for example in examples:
+        (dev if _unit_hash(template_key(example), seed) < fraction else train).append(example)
+    if not train:
+        return list(examples), []
+    return train, dev
+
+
+class Augmenter:
+    """Makes varied copies of training examples (entity swaps, invented names, typos)."""
+
+    def __init__(self, examples: Sequence[Example], swap_prob: float = 0.5, splice_prob: float = 0.2,
+                 typo_prob: float = 0.1) -> None:
+        self.swap_prob, self.splice_prob, self.typo_prob = swap_prob, splice_prob, typo_prob
+        mentions: Dict[str, set] = {}
+        for example in examples:
+            for start, end, kind in example.entities:
+                mentions.setdefault(kind, set()).add(example.text[start:end])
+        self.mentions = {kind: sorted(names) for kind, names in mentions.items()}
+        self.chars = {kind: sorted({ch for name in names for ch in name if not ch.isspace()})
+                      for kind, names in self.mentions.items()}
+
+    def _new_name(self, kind: str, current: str, rng: random.Random) -> str:
+        names = self.mentions.get(kind) or [current]
+        name = rng.choice(names)
+        if len(names) > 1 and rng.random() < self.splice_prob:
+            other = rng.choice(names)
+            if len(name) > 1 and len(other) > 1:   # head of one name + tail of another
+                name = name[: rng.randint(1, len(name) - 1)] + other[rng.randint(1, len(other) - 1):]
+        if len(name) > 1 and rng.random() < self.typo_prob and self.chars.get(kind):
+            i = rng.randrange(len(name))
+            name = name[:i] + rng.choice(self.chars[kind]) + name[i + 1:]
+        return name
+
+    def __call__(self, example: Example, rng: random.Random) -> Example:
+        if not example.entities:
+            return example
+        text, spans, shift, last = [], [], 0, 0
+        for start, end, kind in example.entities:
+            surface = example.text[start:end]
+            if rng.random() < self.swap_prob:
+                surface = self._new_name(kind, surface, rng)
+            text.append(example.text[last:start])
+            new_start = start + shift
+            spans.append((new_start, new_start + len(surface), kind))
+            text.append(surface)
+            shift += len(surface) - (end - start)
+            last = end
+        text.append(example.text[last:])
+        return replace(example, text="".join(text), entities=tuple(spans))
