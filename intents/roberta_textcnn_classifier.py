@@ -13,6 +13,8 @@ for diagnosis only).
 """
 from __future__ import annotations
 
+import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
+
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 import torch

@@ -13,6 +13,8 @@ measured at training time) for ``intents.ensemble_voter.EnsembleVoter``.
 """
 from __future__ import annotations
 
+import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
+
 from typing import Any, Dict, List, Optional, Text
 
 import torch

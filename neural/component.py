@@ -30,6 +30,7 @@ from rasa.engine.storage.storage import ModelStorage
 from neural import encoder as encoders
 from neural import text as chars
 from neural.data import Augmenter, Example, Span, dev_split
+from neural.training import set_seed
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,9 @@ class NeuralComponent(GraphComponent):
 
     def prepare(self, texts: Sequence[str], labels: List[str]) -> None:
         """Tokenizer and network for training: from scratch over ``texts`` or pretrained."""
+        # Seed before the weights are drawn: Rasa may train the components in any order,
+        # so the global RNG state at this point differs from run to run otherwise.
+        set_seed(self.config["seed"])
         path, max_length = self.config.get("model_name_or_path"), self.config["max_length"]
         if path:
             self.tokenizer = chars.CharTokenizer.from_pretrained(path, max_length)

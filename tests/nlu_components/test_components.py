@@ -116,3 +116,17 @@ def test_sub_intent_classifier_reads_extracted_entities_as_types(training_data, 
     # the name does not matter once it is read as [disease]; without the mention it does
     assert with_entity.get("sub_intent_ranking") == other_name.get("sub_intent_ranking")
     assert with_entity.get("sub_intent_ranking") != plain.get("sub_intent_ranking")
+
+
+def test_training_is_repeatable_whatever_ran_before(training_data, tmp_path, context):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    config = tiny_config(TinyBertRnnClassifier, epochs=1, rnn_hidden=8)
+    states = []
+    for run in range(2):
+        torch.rand(17 * (run + 1))      # other components used the global RNG in between
+        (tmp_path / f"s{run}").mkdir()
+        trained, _ = train_and_load(TinyBertRnnClassifier, config, training_data,
+                                    LocalModelStorage(tmp_path / f"s{run}"), context)
+        states.append(trained.network.state_dict())
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
