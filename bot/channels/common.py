@@ -150,6 +150,20 @@ def positive_number(config: Mapping[str, Any], key: str, default: float, *, inte
     return value
 
 
+# The per-request limits both channels read from their credentials.yml section.
+LIMIT_SETTINGS = frozenset({"max_message_length", "max_body_bytes", "response_timeout"})
+
+
+def read_limits(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """The checked request limits of a channel's settings, as keyword arguments."""
+    return {
+        "max_message_length": positive_number(config, "max_message_length", DEFAULT_MAX_MESSAGE_LENGTH),
+        "max_body_bytes": positive_number(config, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+        "response_timeout": positive_number(config, "response_timeout", DEFAULT_RESPONSE_TIMEOUT,
+                                            integer=False),
+    }
+
+
 def check_known_keys(section: str, config: Mapping[str, Any], known: set) -> None:
     """Refuse misspelled settings instead of silently ignoring them."""
     unknown = sorted(set(config) - known)

@@ -27,6 +27,7 @@ from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_MESSAGE_LENGTH,
     DEFAULT_RESPONSE_TIMEOUT,
+    LIMIT_SETTINGS,
     ChannelConfigError,
     OnNewMessage,
     RequestError,
@@ -34,8 +35,8 @@ from bot.channels.common import (
     collect_replies,
     error_response,
     json_response,
-    positive_number,
     read_json_object,
+    read_limits,
     string_field,
 )
 
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 SECTION = "bot.channels.his.HISInput"
 DEFAULT_TOKEN_ENV = "HIS_TOKEN"
-SETTINGS = {"token_env", "max_message_length", "max_body_bytes", "response_timeout"}
+SETTINGS = {"token_env"} | LIMIT_SETTINGS
 
 
 class HISInput(InputChannel):
@@ -67,10 +68,7 @@ class HISInput(InputChannel):
         return cls(
             token=token or None,
             token_env=token_env,
-            max_message_length=positive_number(config, "max_message_length", DEFAULT_MAX_MESSAGE_LENGTH),
-            max_body_bytes=positive_number(config, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
-            response_timeout=positive_number(config, "response_timeout", DEFAULT_RESPONSE_TIMEOUT,
-                                             integer=False),
+            **read_limits(config),
         )
 
     def __init__(self, token: Optional[str], token_env: str = DEFAULT_TOKEN_ENV,

@@ -25,6 +25,7 @@ from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_MESSAGE_LENGTH,
     DEFAULT_RESPONSE_TIMEOUT,
+    LIMIT_SETTINGS,
     ChannelConfigError,
     OnNewMessage,
     RequestError,
@@ -32,8 +33,8 @@ from bot.channels.common import (
     collect_replies,
     error_response,
     json_response,
-    positive_number,
     read_json_object,
+    read_limits,
     string_field,
 )
 
@@ -47,7 +48,7 @@ STATIC_FILES = {
     "widget.js": "application/javascript; charset=utf-8",
     "widget.css": "text/css; charset=utf-8",
 }
-SETTINGS = {"cors_origins", "max_message_length", "max_body_bytes", "response_timeout"}
+SETTINGS = {"cors_origins"} | LIMIT_SETTINGS
 CORS_MAX_AGE = "600"
 
 
@@ -79,10 +80,7 @@ class WebWidgetInput(InputChannel):
         check_known_keys(SECTION, config, SETTINGS)
         return cls(
             cors_origins=_origins(config.get("cors_origins")),
-            max_message_length=positive_number(config, "max_message_length", DEFAULT_MAX_MESSAGE_LENGTH),
-            max_body_bytes=positive_number(config, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
-            response_timeout=positive_number(config, "response_timeout", DEFAULT_RESPONSE_TIMEOUT,
-                                             integer=False),
+            **read_limits(config),
         )
 
     def __init__(self, cors_origins: Iterable[str] = (), max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
