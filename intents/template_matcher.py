@@ -68,9 +68,14 @@ class TemplateRules:
 class TemplateMatcher(GraphComponent):
     """Rule-based main-intent and sub-intent classifier (``intents/rules.yml``).
 
-    The rules are hand-written, so "training" only measures the main-intent accuracy on
+    Alone it is a complete classifier: a message no small-talk pattern matches is
+    ``diagnosis``. In the ensemble it votes only when a pattern matched (config
+    ``abstain_without_match``): the absence of a greeting is no evidence of a medical
+    question, and a fixed "diagnosis" vote outvoted the neural member on small talk the
+    rules do not cover. The rules are hand-written, so "training" only measures them on
     the shared dev split (``neural.data.dev_split``, the same one the neural members hold
-    out) and persists it: it is this member's vote weight in the ensemble.
+    out) and persists the figures: ``dev_accuracy`` as a standalone classifier and
+    ``vote_accuracy``, the accuracy of the votes it cast there, which is its vote weight.
     """
 
     @staticmethod
@@ -82,6 +87,8 @@ class TemplateMatcher(GraphComponent):
             "match_confidence": 0.9,
             # Confidence for "diagnosis" when no small-talk pattern matched.
             "diagnosis_confidence": 0.7,
+            # In the ensemble, vote only when a small-talk pattern matched (False: always vote).
+            "abstain_without_match": True,
             # The dev split its vote weight is measured on: keep equal to the neural
             # components' dev_fraction/seed so that all members are measured alike.
             "dev_fraction": 0.1,
@@ -89,10 +96,13 @@ class TemplateMatcher(GraphComponent):
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: Optional[ModelStorage] = None,
-                 resource: Optional[Resource] = None, dev_accuracy: Optional[float] = None) -> None:
+                 resource: Optional[Resource] = None, dev_accuracy: Optional[float] = None,
+                 vote_accuracy: Optional[float] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage, self._resource = model_storage, resource
-        self.dev_accuracy = dev_accuracy   # None until measured: the voter's default weight
+        self.dev_accuracy = dev_accuracy     # as a standalone classifier, on the dev split
+        self.vote_accuracy = vote_accuracy   # of the votes cast on the dev split
+        # None until measured: the voter then uses its default weight.
         path = Path(self.config["rules_file"])
         self.rules = TemplateRules.from_file(path if path.is_absolute() else PROJECT_ROOT / path)
 
@@ -102,17 +112,25 @@ class TemplateMatcher(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Measure the main-intent accuracy on the dev split and persist it."""
+        """Measure the main-intent accuracy (standalone and of its votes) on the dev split."""
         from neural.data import dev_split, examples_from
 
         _, dev = dev_split(examples_from(training_data), self.config["dev_fraction"], self.config["seed"])
+        right = [votes.ranking(self.main_scores(e.text))[0]["name"] == e.intent for e in dev]
+        cast = [ok for ok, e in zip(right, dev) if self.votes_on(e.text)]
         if dev:
-            hits = sum(votes.ranking(self.main_scores(e.text))[0]["name"] == e.intent for e in dev)
-            self.dev_accuracy = hits / len(dev)
+            self.dev_accuracy = sum(right) / len(dev)
+        if cast:
+            self.vote_accuracy = sum(cast) / len(cast)
         with self._storage.write_to(self._resource) as directory:
-            (directory / "meta.json").write_text(
-                json.dumps({"dev_accuracy": self.dev_accuracy, "dev_examples": len(dev)}), encoding="utf-8")
+            (directory / "meta.json").write_text(json.dumps({
+                "dev_accuracy": self.dev_accuracy, "dev_examples": len(dev),
+                "vote_accuracy": self.vote_accuracy, "votes_cast": len(cast)}), encoding="utf-8")
         return self._resource
+
+    def votes_on(self, text: str) -> bool:
+        """Whether this member casts an ensemble vote on ``text``."""
+        return not self.config["abstain_without_match"] or self.rules.main_intent(text) is not None
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -122,7 +140,7 @@ class TemplateMatcher(GraphComponent):
                 meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             meta = {}
-        return cls(config, model_storage, resource, meta.get("dev_accuracy"))
+        return cls(config, model_storage, resource, meta.get("dev_accuracy"), meta.get("vote_accuracy"))
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
@@ -152,7 +170,10 @@ class TemplateMatcher(GraphComponent):
         for message in messages:
             text = message.get("text") or ""
             scores = self.main_scores(text)
-            votes.set_intent(message, scores, MEMBER, weight=self.dev_accuracy)
+            if self.votes_on(text):
+                votes.set_intent(message, scores, MEMBER, weight=self.vote_accuracy)
+            else:   # the standalone result only; the ensemble voter decides without it
+                votes.set_final_intent(message, scores)
             if not message.get(votes.SUB_INTENT):
                 votes.set_sub_intent(message, self.sub_scores(text))
         return messages

@@ -101,10 +101,13 @@ class NeuralComponent(GraphComponent):
         for path in sources:
             digest.update(path.read_bytes())
         checkpoint = config.get("model_name_or_path")
-        if checkpoint and Path(checkpoint).is_dir():
-            for path in sorted(Path(checkpoint).iterdir()):
+        for folder in ((Path(checkpoint), encoders.PROJECT_ROOT / checkpoint) if checkpoint else ()):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
                 stat = path.stat()
                 digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            break
         return digest.hexdigest()
 
     # ------------------------------------------------------------------ subclass hooks
@@ -132,6 +135,8 @@ class NeuralComponent(GraphComponent):
         set_seed(self.config["seed"])
         path, max_length = self.config.get("model_name_or_path"), self.config["max_length"]
         if path:
+            path = encoders.resolve_checkpoint(path)
+            self.config = {**self.config, "model_name_or_path": path}
             self.tokenizer = chars.CharTokenizer.from_pretrained(path, max_length)
         else:
             self.tokenizer = chars.CharTokenizer.build(texts, max_length)

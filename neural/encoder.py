@@ -10,6 +10,7 @@ needs the checkpoint again.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
@@ -18,6 +19,34 @@ from transformers import BertConfig, BertModel
 logger = logging.getLogger(__name__)
 
 ATTENTION = "sdpa"   # PyTorch's fused scaled-dot-product attention (also BertModel's default)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CheckpointNotFoundError(ValueError):
+    """``model_name_or_path`` names neither a local checkpoint folder nor a reachable hub model."""
+
+
+def resolve_checkpoint(path: str) -> str:
+    """``path`` as a local folder (as given, or relative to the project root), else as a hub id.
+
+    A relative path like ``models/pretrained`` works from any working directory. A name
+    that is not a local folder is tried as a hub id; when that fails too (no such model,
+    or no network, as on the hospital's servers) the error says how to make the folder.
+    """
+    for candidate in (Path(path), PROJECT_ROOT / path):
+        if candidate.is_dir():
+            return str(candidate)
+    advice = (f"Write it with `python -m bot pretrain --out {path}` (`make pretrain`), or remove "
+              f"model_name_or_path from config.yml to train from scratch.")
+    if Path(path).is_absolute() or path.startswith("."):   # a path, never a hub id
+        raise CheckpointNotFoundError(f"model_name_or_path {path!r}: no such folder. {advice}")
+    try:
+        BertConfig.from_pretrained(path)
+    except OSError as exc:
+        raise CheckpointNotFoundError(
+            f"model_name_or_path {path!r} is not a local checkpoint folder and could not be "
+            f"loaded as a hub model ({exc.__class__.__name__}). {advice}") from exc
+    return path
 
 
 def scratch_config(vocab_size: int, config: Dict[str, Any], max_length: int) -> BertConfig:

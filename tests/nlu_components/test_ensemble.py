@@ -76,6 +76,24 @@ def test_template_matcher_measures_and_persists_its_dev_accuracy(training_data, 
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     assert meta["dev_examples"] > 0
     assert 0.0 <= loaded.dev_accuracy <= 1.0 and loaded.dev_accuracy == meta["dev_accuracy"]
+    assert 0 < meta["votes_cast"] < meta["dev_examples"]   # it abstains where no pattern matches
+    assert 0.0 <= loaded.vote_accuracy <= 1.0 and loaded.vote_accuracy == meta["vote_accuracy"]
     message = Message(data={"text": "你好"})
     loaded.process([message])
-    assert message.get(votes.INTENT_VOTE_WEIGHTS)["template_matcher"] == loaded.dev_accuracy
+    assert message.get(votes.INTENT_VOTE_WEIGHTS)["template_matcher"] == loaded.vote_accuracy
+
+
+def test_template_matcher_abstains_from_the_vote_without_a_match():
+    abstaining = TemplateMatcher(TemplateMatcher.get_default_config())
+    always = TemplateMatcher({**TemplateMatcher.get_default_config(), "abstain_without_match": False})
+    for matcher, votes_cast in ((abstaining, set()), (always, {"template_matcher"})):
+        message = Message(data={"text": "感冒怎么治"})
+        matcher.process([message])
+        assert message.get("intent")["name"] == "diagnosis"      # still a complete classifier alone
+        assert set(message.get(votes.INTENT_VOTES) or {}) == votes_cast
+    # alone with the neural member, the neural member's answer stands in full
+    message = Message(data={"text": "周末愉快"})
+    abstaining.process([message])
+    vote(message, "tinybert_rnn", "greet", 0.9, 0.99)
+    EnsembleVoter(EnsembleVoter.get_default_config()).process([message])
+    assert message.get("intent") == {"name": "greet", "confidence": pytest.approx(0.9)}

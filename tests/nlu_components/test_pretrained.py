@@ -81,3 +81,19 @@ def test_pretrain_command_writes_a_usable_checkpoint(tmp_path, training_data, st
 def test_pretraining_refuses_the_test_split():
     with pytest.raises(ValueError, match="test split"):
         nlu_sentences(["tests/nlu"])
+
+
+def test_missing_local_checkpoint_is_a_clear_error(tmp_path, training_data, storage, context):
+    from neural.encoder import CheckpointNotFoundError
+
+    config = tiny_config(RobertaTextCnnClassifier, model_name_or_path=str(tmp_path / "missing"))
+    with pytest.raises(CheckpointNotFoundError, match="python -m bot pretrain"):
+        train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context)
+
+
+def test_relative_checkpoint_is_found_from_any_working_directory(checkpoint, monkeypatch, tmp_path):
+    import neural.encoder as encoders
+
+    monkeypatch.setattr(encoders, "PROJECT_ROOT", checkpoint.parent)
+    monkeypatch.chdir(tmp_path)                          # not where the checkpoint lives
+    assert encoders.resolve_checkpoint(checkpoint.name) == str(checkpoint)

@@ -19,7 +19,8 @@ def test_main_intent(matcher, text, intent):
     message = Message(data={"text": text})
     matcher.process([message])
     assert message.get("intent")["name"] == intent
-    assert message.get(votes.INTENT_VOTES)["template_matcher"][0]["name"] == intent
+    if intent != "diagnosis":   # it votes in the ensemble only when a pattern matched
+        assert message.get(votes.INTENT_VOTES)["template_matcher"][0]["name"] == intent
     ranking = message.get("intent_ranking")
     assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
 
