@@ -2,8 +2,9 @@
 
 The TinyBERT-RNN main-intent classifier and the RoBERTa-TextCNN sub-intent classifier
 differ only in their head and in which label they learn; the training loop (dev split,
-augmentation, cross-entropy, early stopping on dev accuracy), the dev accuracy kept as
-the component's vote weight, and batched prediction live here once.
+augmentation, cross-entropy, early stopping on dev accuracy, optionally a refit on all
+templates for the best epoch count), the dev accuracy kept as the component's vote
+weight, and batched prediction live here once.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from neural.component import NeuralComponent
 from neural.data import Example, Span, examples_from, spans_of
-from neural.training import fit
+from neural.training import FitResult, fit
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ class TextClassifierComponent(NeuralComponent):
             # when an extractor misses one).
             "mask_entities": False,
             "entity_mask_prob": 0.9,
+            # After early stopping on the dev templates, train a fresh network on all
+            # templates for the best epoch count (the dev accuracy stays the estimate).
+            "refit": False,
         }
 
     def label_of(self, example: Example) -> Optional[str]:
@@ -58,6 +62,27 @@ class TextClassifierComponent(NeuralComponent):
             logger.warning("%s: no training examples; nothing trained", type(self).__name__)
             return self._resource
         train, dev = self.split(examples)
+        result = self.fit_examples(train, dev, self.config["epochs"])
+        seconds = result.seconds
+        refit = bool(self.config["refit"] and dev and result.best_epoch)
+        if refit:
+            # The dev templates chose the epoch count; now learn from every template (new
+            # phrasings are what generalises). Fresh weights, same seed, that many epochs.
+            seconds += self.fit_examples(examples, [], result.best_epoch, " (refit on all)").seconds
+        self.meta.update({
+            "dev_accuracy": result.best_score[0] if result.best_score else None,
+            "train_examples": len(examples) if refit else len(train), "dev_examples": len(dev),
+            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "refit": refit,
+            "train_seconds": round(seconds, 1),
+        })
+        logger.info("%s: dev accuracy %s (%d dev examples)%s, %.0f s", type(self).__name__,
+                    self.meta["dev_accuracy"], len(dev), ", refit on all" if refit else "", seconds)
+        self.persist()
+        return self._resource
+
+    def fit_examples(self, train: Sequence[Example], dev: Sequence[Example], epochs: int,
+                     note: str = "") -> FitResult:
+        """A new network trained on ``train``; early stopping on ``dev`` accuracy if given."""
         self.prepare([e.text for e in train], list(self.LABELS))
         index = {label: i for i, label in enumerate(self.LABELS)}
         augment = self.augmenter(train)
@@ -92,26 +117,16 @@ class TextClassifierComponent(NeuralComponent):
 
         def epoch_items(rng: random.Random) -> List[Example]:
             if not cap:
-                return train
+                return list(train)
             return [e for label in sorted(by_label) for e in
                     (rng.sample(by_label[label], cap) if len(by_label[label]) > cap else by_label[label])]
 
-        result = fit(self.network, epoch_items, make_batch, loss_fn, evaluate if dev else None,
-                     length=lambda e: len(e.text),
-                     epochs=self.config["epochs"], batch_size=self.config["batch_size"],
-                     learning_rate=self.config["learning_rate"],
-                     weight_decay=self.config["weight_decay"], patience=self.config["patience"],
-                     seed=self.config["seed"], desc=type(self).__name__)
-        self.meta.update({
-            "dev_accuracy": result.best_score[0] if result.best_score else None,
-            "train_examples": len(train), "dev_examples": len(dev),
-            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-            "train_seconds": round(result.seconds, 1),
-        })
-        logger.info("%s: dev accuracy %s (%d dev examples), %.0f s", type(self).__name__,
-                    self.meta["dev_accuracy"], len(dev), result.seconds)
-        self.persist()
-        return self._resource
+        return fit(self.network, epoch_items, make_batch, loss_fn, evaluate if dev else None,
+                   length=lambda e: len(e.text),
+                   epochs=epochs, batch_size=self.config["batch_size"],
+                   learning_rate=self.config["learning_rate"],
+                   weight_decay=self.config["weight_decay"], patience=self.config["patience"],
+                   seed=self.config["seed"], desc=type(self).__name__ + note)
 
     def logits(self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None,
                batch_size: int = 128) -> torch.Tensor:

@@ -130,3 +130,16 @@ def test_training_is_repeatable_whatever_ran_before(training_data, tmp_path, con
                                     LocalModelStorage(tmp_path / f"s{run}"), context)
         states.append(trained.network.state_dict())
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_refit_learns_from_the_dev_templates_too(training_data, storage, context):
+    config = tiny_config(RobertaTextCnnClassifier, epochs=3, filters=8, dev_fraction=0.3)
+    _, held_out = train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context, "held")
+    _, refit = train_and_load(RobertaTextCnnClassifier, {**config, "refit": True}, training_data, storage,
+                              context, "refit")
+    assert 0 < held_out.meta["dev_examples"] == refit.meta["dev_examples"]
+    assert held_out.meta["refit"] is False and refit.meta["refit"] is True
+    assert refit.meta["train_examples"] == 12 > held_out.meta["train_examples"]   # every diagnosis example
+    assert refit.meta["dev_accuracy"] == held_out.meta["dev_accuracy"]            # measured before the refit
+    # the refit network was trained on the dev characters: its vocabulary covers them
+    assert set(refit.tokenizer.vocab) > set(held_out.tokenizer.vocab)
