@@ -97,5 +97,8 @@ eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/
 bench-parse: install kg train  ## POST /model/parse latency (server on 127.0.0.1:15105)
 	$(PY) -m bot bench parse --model $(MODEL) --n 300 --port 15105
 
+pretrain: install  ## optional: masked-LM pre-training on our own text -> models/pretrained (~14 min)
+	$(PY) -m bot pretrain --out models/pretrained
+
 clean:  ## remove the graph, models and test output (keeps .venv)
 	rm -rf var models results .rasa
