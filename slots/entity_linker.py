@@ -7,7 +7,11 @@ the graph by canonical name, so after all extractors this component
      fuzzy, see ``slots/link_index.py``), keeping the surface in ``text``;
   2. scans the message for typo'd names no extractor saw (same fuzzy pinyin, ≤ N
      characters changed: 糖尿并 → 糖尿病), unless the window overlaps a linked mention;
-  3. merges overlapping mentions: linked beats unlinked, then the longer span, then the
+  3. drops an unlinked mention whose last character ends too few graph names of its type:
+     the neural extractor also tags symptom phrases in a disease's place (一侧手脚没力气,
+     好多红疙瘩), while a real name missing from the graph (阑尾炎) ends like the names
+     in it (炎, 病, 症, 疹 ...);
+  4. merges overlapping mentions: linked beats unlinked, then the longer span, then the
      higher confidence, then the earlier extractor in the pipeline.
 The dictionary is read from the graph at training time and persisted with the model.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -87,6 +92,9 @@ class EntityLinker(GraphComponent):
             "scan_min_length": 3,
             # Characters a scanned window may differ from the name (each must be a homophone).
             "scan_max_substitutions": 1,
+            # An unlinked mention is kept only if its last character ends at least this many
+            # graph names of its type (0: keep every unlinked mention).
+            "unlinked_min_name_endings": 2,
             # Also learn aliases from the training data's synonyms ([糖尿并]{"value": "糖尿病"}),
             # when the value is a graph name of that entity type.
             "use_training_synonyms": True,
@@ -94,9 +102,10 @@ class EntityLinker(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  index: Optional[LinkIndex] = None) -> None:
-        self.config = config
+        self.config = {**self.get_default_config(), **config}   # models persisted before a new setting
         self._storage, self._resource = model_storage, resource
         self.index = index or LinkIndex([])
+        self._endings: Dict[str, Counter] = {}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -173,6 +182,18 @@ class EntityLinker(GraphComponent):
             out["processors"] = list(entity.get("processors") or []) + [LINKER]
         return out
 
+    def plausible_unlinked(self, entity: Dict[str, Any]) -> bool:
+        """Whether an unlinked mention ends like the graph's names of its type (see step 3)."""
+        needed = self.config["unlinked_min_name_endings"]
+        etype, surface = entity["entity"], (entity.get("text") or "").strip()
+        if entity.get("linked") or not needed or not surface:
+            return True
+        if etype not in self._endings:
+            self._endings[etype] = Counter(name[-1] for name in self.index.canonical_names(etype) if name)
+        if not self._endings[etype]:
+            return True   # no names of this type to compare with
+        return self._endings[etype][surface[-1]] >= needed
+
     def _scan_entity(self, hit: ScanHit, text: str) -> Dict[str, Any]:
         return {
             "entity": hit.entity, "start": hit.start, "end": hit.end, "value": hit.link.value,
@@ -184,6 +205,7 @@ class EntityLinker(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             entities = [self.link_entity(e, text) for e in message.get(ENTITIES) or []]
+            entities = [e for e in entities if self.plausible_unlinked(e)]
             hits = self.index.scan(text, self.config["scan_max_substitutions"],
                                    self.config["pinyin_substitution_cost"])
             entities += [self._scan_entity(hit, text) for hit in hits if not _overlaps_linked(hit, entities)]

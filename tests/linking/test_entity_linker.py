@@ -44,12 +44,34 @@ def test_linked_entity_keeps_surface_and_scores(linker):
     assert e["extractor"] == "BertBilstmCrfExtractor"
 
 
+@pytest.fixture(scope="module")
+def keep_all_linker(kg_path, tmp_path_factory):
+    """A linker that keeps every unlinked mention (no name-ending check)."""
+    config, storage, resource = train_linker(kg_path, tmp_path_factory.mktemp("keep_all"),
+                                             unlinked_min_name_endings=0)
+    return EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
+
+
 @pytest.mark.parametrize("surface,entity", [("火星病", "disease"), ("头很晕乎", "symptom"), ("感冒", "drug")])
-def test_unlinkable_mentions_keep_surface(linker, surface, entity):
+def test_unlinkable_mentions_keep_surface(keep_all_linker, surface, entity):
     text = f"我{surface}了"
-    [e] = run(linker, text, [mention(text, surface, entity, confidence=0.6)])
+    [e] = run(keep_all_linker, text, [mention(text, surface, entity, confidence=0.6)])
     assert (e["value"], e["linked"], e["link_method"]) == (surface, False, "none")
     assert e["confidence_entity"] == 0.6
+
+
+@pytest.mark.parametrize("text,surface,kept", [
+    ("总是紧张睡不着，是不是焦虑症", "焦虑症", True),          # not in the graph, ends like its names (症)
+    ("我是不是得了火星病", "火星病", True),                   # 病
+    ("突然一侧手脚没力气，嘴角也歪了", "侧手脚没力气", False),   # a symptom phrase in a disease's place
+    ("腿上起了好多红疙瘩，很痒", "多红疙瘩", False),
+])
+def test_unlinked_mention_must_end_like_a_graph_name(linker, keep_all_linker, text, surface, kept):
+    entities = run(linker, text, [mention(text, surface, "disease", confidence=0.99)])
+    assert [e["text"] for e in entities] == ([surface] if kept else [])
+    assert [e["text"] for e in run(keep_all_linker, text, [mention(text, surface, "disease")])] == [surface]
+    # a linked mention is never dropped, whatever it ends with
+    assert [e["value"] for e in run(linker, "伤风怎么办", [mention("伤风怎么办", "伤风", "disease")])] == ["感冒"]
 
 
 def test_scan_finds_typo_no_extractor_saw(linker):

@@ -133,7 +133,7 @@ def test_training_is_repeatable_whatever_ran_before(training_data, tmp_path, con
 
 
 def test_refit_learns_from_the_dev_templates_too(training_data, storage, context):
-    config = tiny_config(RobertaTextCnnClassifier, epochs=3, filters=8, dev_fraction=0.3)
+    config = tiny_config(RobertaTextCnnClassifier, epochs=3, filters=8, dev_fraction=0.3, refit=False)
     _, held_out = train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context, "held")
     _, refit = train_and_load(RobertaTextCnnClassifier, {**config, "refit": True}, training_data, storage,
                               context, "refit")
