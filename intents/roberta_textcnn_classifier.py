@@ -77,8 +77,6 @@ class RobertaTextCnnClassifier(TextClassifierComponent):
             "kernel_sizes": [3, 4, 5],
             "filters": 128,
             "epochs": 8,
-            # Then train again on every template (dev ones included) for the best epoch count.
-            "refit": True,
             # Read "[disease]的病因" rather than the name (see TextClassifierComponent).
             "mask_entities": True,
         }

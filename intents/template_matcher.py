@@ -116,8 +116,9 @@ class TemplateMatcher(GraphComponent):
         from neural.data import dev_split, examples_from
 
         _, dev = dev_split(examples_from(training_data), self.config["dev_fraction"], self.config["seed"])
-        right = [votes.ranking(self.main_scores(e.text))[0]["name"] == e.intent for e in dev]
-        cast = [ok for ok, e in zip(right, dev) if self.votes_on(e.text)]
+        matched = [self.rules.main_intent(e.text) for e in dev]
+        right = [votes.ranking(self.scores_for(m))[0]["name"] == e.intent for m, e in zip(matched, dev)]
+        cast = [ok for ok, m in zip(right, matched) if self.votes_on(m)]
         if dev:
             self.dev_accuracy = sum(right) / len(dev)
         if cast:
@@ -128,9 +129,9 @@ class TemplateMatcher(GraphComponent):
                 "vote_accuracy": self.vote_accuracy, "votes_cast": len(cast)}), encoding="utf-8")
         return self._resource
 
-    def votes_on(self, text: str) -> bool:
-        """Whether this member casts an ensemble vote on ``text``."""
-        return not self.config["abstain_without_match"] or self.rules.main_intent(text) is not None
+    def votes_on(self, matched: Optional[str]) -> bool:
+        """Whether this member casts an ensemble vote, given the pattern that ``matched`` (if any)."""
+        return matched is not None or not self.config["abstain_without_match"]
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -148,9 +149,9 @@ class TemplateMatcher(GraphComponent):
         path = path if path.is_absolute() else PROJECT_ROOT / path
         return path.read_text(encoding="utf-8") if path.exists() else None
 
-    def main_scores(self, text: str) -> Dict[str, float]:
-        """A probability-like distribution over the main intents."""
-        matched = self.rules.main_intent(text)
+    def scores_for(self, matched: Optional[str]) -> Dict[str, float]:
+        """A probability-like distribution over the main intents, given the small-talk
+        intent whose pattern ``matched`` the message (None: no pattern matched)."""
         top, conf = (matched, self.config["match_confidence"]) if matched else (
             "diagnosis", self.config["diagnosis_confidence"])
         rest = (1.0 - conf) / (len(votes.MAIN_INTENTS) - 1)
@@ -169,8 +170,9 @@ class TemplateMatcher(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get("text") or ""
-            scores = self.main_scores(text)
-            if self.votes_on(text):
+            matched = self.rules.main_intent(text)
+            scores = self.scores_for(matched)
+            if self.votes_on(matched):
                 votes.set_intent(message, scores, MEMBER, weight=self.vote_accuracy)
             else:   # the standalone result only; the ensemble voter decides without it
                 votes.set_final_intent(message, scores)

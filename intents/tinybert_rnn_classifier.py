@@ -74,8 +74,6 @@ class TinyBertRnnClassifier(TextClassifierComponent):
             "rnn": "lstm",
             "rnn_hidden": 128,
             "epochs": 4,
-            # Then train again on every template (dev ones included) for the best epoch count.
-            "refit": True,
             # ~4.7k diagnosis vs ~230 per small-talk intent: draw 1200 diagnosis per epoch.
             "max_per_label": 1200,
         }

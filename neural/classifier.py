@@ -49,7 +49,7 @@ class TextClassifierComponent(NeuralComponent):
             "entity_mask_prob": 0.9,
             # After early stopping on the dev templates, train a fresh network on all
             # templates for the best epoch count (the dev accuracy stays the estimate).
-            "refit": False,
+            "refit": True,
         }
 
     def label_of(self, example: Example) -> Optional[str]:

@@ -101,13 +101,10 @@ class NeuralComponent(GraphComponent):
         for path in sources:
             digest.update(path.read_bytes())
         checkpoint = config.get("model_name_or_path")
-        for folder in ((Path(checkpoint), encoders.PROJECT_ROOT / checkpoint) if checkpoint else ()):
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                stat = path.stat()
-                digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-            break
+        folder = encoders.local_checkpoint(checkpoint) if checkpoint else None
+        for path in sorted(folder.iterdir()) if folder else ():
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         return digest.hexdigest()
 
     # ------------------------------------------------------------------ subclass hooks

@@ -26,6 +26,14 @@ class CheckpointNotFoundError(ValueError):
     """``model_name_or_path`` names neither a local checkpoint folder nor a reachable hub model."""
 
 
+def local_checkpoint(path: str) -> Optional[Path]:
+    """The checkpoint folder ``path`` names, as given or relative to the project root."""
+    for candidate in (Path(path), PROJECT_ROOT / path):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def resolve_checkpoint(path: str) -> str:
     """``path`` as a local folder (as given, or relative to the project root), else as a hub id.
 
@@ -33,9 +41,9 @@ def resolve_checkpoint(path: str) -> str:
     that is not a local folder is tried as a hub id; when that fails too (no such model,
     or no network, as on the hospital's servers) the error says how to make the folder.
     """
-    for candidate in (Path(path), PROJECT_ROOT / path):
-        if candidate.is_dir():
-            return str(candidate)
+    folder = local_checkpoint(path)
+    if folder is not None:
+        return str(folder)
     advice = (f"Write it with `python -m bot pretrain --out {path}` (`make pretrain`), or remove "
               f"model_name_or_path from config.yml to train from scratch.")
     if Path(path).is_absolute() or path.startswith("."):   # a path, never a hub id
