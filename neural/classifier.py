@@ -32,6 +32,9 @@ class TextClassifierComponent(NeuralComponent):
     # The label set, in output order (subclasses set it).
     LABELS: Tuple[str, ...] = ()
 
+    # A long message keeps its end: the question usually comes after the story.
+    KEEP_TAIL = True
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
@@ -142,7 +145,7 @@ class TextClassifierComponent(NeuralComponent):
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
-                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s) for t, s in
+                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s, keep_tail=self.KEEP_TAIL) for t, s in
                                                 zip(texts[i:i + batch_size], spans[i:i + batch_size])])
                 out.append(self.network(ids, mask))
         return torch.cat(out) if out else torch.zeros(0, len(self.labels))

@@ -107,30 +107,36 @@ class CharTokenizer:
         return self.max_length - 2
 
     def char_ids(self, text: str) -> List[int]:
-        """One id per character of ``text`` (truncated to ``max_chars``), no specials."""
+        """One id per character of ``text`` (not truncated), no specials."""
         vocab, unk, space = self.vocab, self.unk_id, self.space_id
-        return [space if ch == " " else vocab.get(ch, unk) for ch in normalise(text[: self.max_chars])]
+        return [space if ch == " " else vocab.get(ch, unk) for ch in normalise(text)]
 
     def entity_id(self, kind: str) -> int:
         """The id of the ``[<kind>]`` token (``[UNK]`` for a vocabulary without it)."""
         return self.vocab.get(f"[{kind}]", self.unk_id)
 
-    def encode(self, text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None) -> List[int]:
+    def encode(self, text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None,
+               keep_tail: bool = False) -> List[int]:
         """``[CLS] + chars + [SEP]``; each ``(start, end, type)`` span becomes one ``[type]`` token.
 
         With ``spans`` the token/character alignment is lost, so only classifiers use them.
+        A text longer than ``max_chars`` keeps its head (token i is character i - 1, as the
+        tagger needs) or, with ``keep_tail``, its first quarter and its end: patients put
+        the question last, after the story, so classifiers keep the end.
         """
-        if not spans:
-            return [self.cls_id] + self.char_ids(text) + [self.sep_id]
         ids: List[int] = []
         last = 0
-        for start, end, kind in sorted(spans):
+        for start, end, kind in sorted(spans or ()):
             if start < last:
                 continue
             ids += self.char_ids(text[last:start]) + [self.entity_id(kind)]
             last = end
         ids += self.char_ids(text[last:])
-        return [self.cls_id] + ids[: self.max_chars] + [self.sep_id]
+        limit = self.max_chars
+        if len(ids) > limit:
+            head = limit // 4 if keep_tail else limit
+            ids = ids[:head] + ids[len(ids) - (limit - head):]
+        return [self.cls_id] + ids + [self.sep_id]
 
     def pad(self, sequences: Sequence[Sequence[int]]):
         """Right-pad id lists into ``(input_ids, attention_mask)`` LongTensors."""

@@ -1,7 +1,8 @@
 """The shared dev split and the training-only augmentation."""
 import random
 
-from neural.data import Augmenter, Example, dev_split, examples_from, template_key
+from neural.data import (Augmenter, Example, dev_split, english_terms, examples_from, in_english, in_pinyin,
+                         story_of, template_key)
 from neural.text import CharTokenizer, normalise
 
 
@@ -39,6 +40,20 @@ def test_augmenter_changes_entities_and_keeps_offsets_right():
     assert len(seen) > 4          # swaps, spliced and misspelt names, not only the 4 originals
 
 
+def test_context_augmentation_puts_another_story_in_front():
+    story = Example("我妈六十了，上周查出糖尿病，医生说要控制饮食，她能吃水果吗", "diagnosis", "taboo",
+                    ((10, 13, "disease"),))
+    assert story_of(story) == ("我妈六十了，上周查出糖尿病，医生说要控制饮食，", ((10, 13, "disease"),))
+    assert story_of(Example("感冒，怎么治", "diagnosis", "treatment")) is None    # no real story
+    question = Example("感冒怎么治", "diagnosis", "treatment", ((0, 2, "disease"),))
+    augment = Augmenter([story, question], swap_prob=0.0, context_prob=1.0)
+    new = augment(question, random.Random(0))
+    assert new.text == "我妈六十了，上周查出糖尿病，医生说要控制饮食，感冒怎么治"
+    assert new.sub_intent == "treatment"
+    assert [new.text[s:e] for s, e, _ in new.entities] == ["糖尿病", "感冒"]
+    assert Augmenter([story, question], swap_prob=0.0)(question, random.Random(0)) == question   # off by default
+
+
 def test_char_tokenizer_round_trip(tmp_path):
     tokenizer = CharTokenizer.build(["感冒怎么治", "ＡＢＣ test"], max_length=8)
     ids = tokenizer.encode("感冒Ａ 怎么治疗啊")
@@ -59,3 +74,47 @@ def test_entity_spans_become_type_tokens():
                    tokenizer.vocab["么"], tokenizer.vocab["治"], tokenizer.sep_id]
     assert tokenizer.entity_id("unknown-type") == tokenizer.unk_id
     assert len(tokenizer.encode("高血压" * 10, [(0, 3, "disease")])) == 16   # still cut to max_length
+
+
+def test_long_text_keeps_head_for_taggers_and_the_question_for_classifiers():
+    story = "我今年四十岁平时身体还行上个月体检查出来" * 3   # 57 characters of background
+    tokenizer = CharTokenizer.build([story + "高血压怎么治"], max_length=18)   # 16 characters fit
+    text = story + "高血压怎么治"
+    head = tokenizer.encode(text)
+    assert head[1:-1] == tokenizer.char_ids(text[:16])          # aligned with the characters
+    tail = tokenizer.encode(text, [(len(story), len(story) + 3, "disease")], keep_tail=True)
+    assert len(tail) == 18
+    assert tail[1:5] == tokenizer.char_ids(story[:4])            # a quarter from the start
+    assert tail[-5:-1] == [tokenizer.vocab["[disease]"]] + tokenizer.char_ids("怎么治")
+    assert tokenizer.encode("感冒", keep_tail=True) == tokenizer.encode("感冒")   # short: unchanged
+
+
+def test_pinyin_augmentation_rewrites_question_words_not_mentions():
+    example = Example("我妈得了高血压，能吃什么水果", "diagnosis", "taboo", ((4, 7, "disease"),))
+    rng = random.Random(0)
+    seen = set()
+    for _ in range(40):
+        new = in_pinyin(example, rng)
+        (start, end, kind), = new.entities
+        assert new.text[start:end] == "高血压" and new.sub_intent == "taboo"
+        assert new.text != example.text and any("a" <= ch <= "z" for ch in new.text)
+        seen.add(new.text)
+    assert len(seen) > 5          # different stretches and spacing styles
+    assert in_pinyin(Example("感冒", "diagnosis", "definition", ((0, 2, "disease"),)), rng).text == "感冒"
+
+
+def test_english_augmentation_uses_the_glossary_longest_match_first():
+    terms = {"传染": ("contagious",), "会": ("will",), "会传染": ("spread",)}
+    example = Example("肺炎会传染吗", "diagnosis", "infectivity", ((0, 2, "disease"),))
+    texts = {in_english(example, random.Random(seed), terms).text for seed in range(20)}
+    assert texts == {"肺炎spread吗", "肺炎 spread 吗"}
+    # the mention itself is never translated, and offsets stay right
+    new = in_english(Example("治疗感冒", "diagnosis", "treatment", ((2, 4, "disease"),)),
+                     random.Random(1), {"治疗": ("treatment",), "感冒": ("cold",)})
+    (start, end, _), = new.entities
+    assert new.text[start:end] == "感冒" and new.text.strip().startswith("treatment")
+
+
+def test_english_glossary_file_loads():
+    terms = english_terms()
+    assert terms["传染"] and all(isinstance(en, str) and en for ens in terms.values() for en in ens)
