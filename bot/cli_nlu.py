@@ -1,4 +1,5 @@
-"""``python -m bot eval nlu | data import-csv | data generate | bench parse``: NLU data and measurement."""
+"""``python -m bot eval nlu | eval sub-intent-dev | data import-csv | data generate | bench parse``:
+NLU data and measurement."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,20 @@ def cmd_eval_nlu(args) -> int:
     from bot import nlu_eval
 
     nlu_eval.run(Path(args.model), Path(args.data), None if args.no_out else Path(args.out))
+    return 0
+
+
+def cmd_sub_intent_dev(args) -> int:
+    from bot import nlu_dev_experiment
+
+    try:
+        settings = nlu_dev_experiment.parse_settings(args.set)
+        seeds = [int(s) for s in args.split_seeds.split(",") if s.strip()]
+        nlu_dev_experiment.run(Path(args.data), seeds, args.dev_fraction, settings,
+                               Path(args.errors) if args.errors else None)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -50,6 +65,15 @@ def register(sub) -> None:
     p.add_argument("--out", default="results/nlu_eval", help="folder for report.json and confusion PNGs")
     p.add_argument("--no-out", action="store_true", help="print only, write nothing")
     p.set_defaults(handler=cmd_eval_nlu)
+    p = ev.add_parser("sub-intent-dev",
+                      help="train only the sub-intent classifier; accuracy on held-out training templates")
+    p.add_argument("--data", default="data/nlu", help="training NLU YAML file or folder (never the test split)")
+    p.add_argument("--split-seeds", default="1,2", help="comma-separated dev split seeds (one run each)")
+    p.add_argument("--dev-fraction", type=float, default=0.2, help="share of templates held out as dev")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a component setting (JSON value), e.g. --set learning_rate=0.0005")
+    p.add_argument("--errors", default=None, help="write misclassified dev sentences here (TSV)")
+    p.set_defaults(handler=cmd_sub_intent_dev)
 
     p = sub.add_parser("data", help="NLU training data: import-csv, generate")
     data = p.add_subparsers(dest="data_command", metavar="DATA_COMMAND")
