@@ -1,4 +1,4 @@
-"""Ensemble voter: one main intent from the members' weighted votes.
+"""Ensemble voter: one main intent (or sub-intent) from the members' weighted votes.
 
 Members (``intents.template_matcher.TemplateMatcher``, ``intents.tinybert_rnn_classifier.
 TinyBertRnnClassifier``) each record a distribution over the main intents under
@@ -12,6 +12,10 @@ The result is the weighted average of the members' distributions, normalised:
 they are; when they disagree the weighted total decides and the winning confidence
 drops accordingly, which the dialogue's fallback threshold can act on.
 Must come after all members in the pipeline.
+
+With ``target: sub_intent`` the same vote decides ``sub_intent``/``sub_intent_ranking``
+from ``sub_intent_votes`` (members: ``intents.roberta_textcnn_classifier.
+RobertaTextCnnClassifier`` and ``intents.char_ngram_classifier.CharNgramClassifier``).
 """
 from __future__ import annotations
 
@@ -29,9 +33,10 @@ from intents import votes
 
 def combine(member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
             weights: Mapping[str, Optional[float]], default_weight: float,
-            members: Optional[Sequence[str]] = None) -> Dict[str, float]:
+            members: Optional[Sequence[str]] = None,
+            labels: Sequence[str] = votes.MAIN_INTENTS) -> Dict[str, float]:
     """Weighted average of the members' rankings (``{"name", "confidence"}`` lists)."""
-    totals = {name: 0.0 for name in votes.MAIN_INTENTS}
+    totals = {name: 0.0 for name in labels}
     weight_sum = 0.0
     for member, ranked in member_votes.items():
         if members is not None and member not in members:
@@ -51,7 +56,15 @@ def combine(member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EnsembleVoter(GraphComponent):
-    """Sets ``intent``/``intent_ranking`` from the accuracy-weighted votes in ``intent_votes``."""
+    """Sets ``intent``/``intent_ranking`` from the accuracy-weighted votes in ``intent_votes``
+    (or, with ``target: sub_intent``, ``sub_intent``/``sub_intent_ranking`` from
+    ``sub_intent_votes``)."""
+
+    TARGETS = {
+        "intent": (votes.INTENT_VOTES, votes.INTENT_VOTE_WEIGHTS, votes.MAIN_INTENTS, votes.set_final_intent),
+        "sub_intent": (votes.SUB_INTENT_VOTES, votes.SUB_INTENT_VOTE_WEIGHTS, votes.SUB_INTENTS,
+                       votes.set_sub_intent),
+    }
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -60,10 +73,15 @@ class EnsembleVoter(GraphComponent):
             "members": None,
             # Weight of a member whose dev accuracy was not measured (e.g. no dev split).
             "default_weight": 0.5,
+            # What the votes decide: "intent" (main intent) or "sub_intent".
+            "target": "intent",
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.config = {**self.get_default_config(), **config}
+        if self.config["target"] not in self.TARGETS:
+            raise ValueError(f"EnsembleVoter: target must be one of {sorted(self.TARGETS)}, "
+                             f"not {self.config['target']!r}")
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -71,12 +89,13 @@ class EnsembleVoter(GraphComponent):
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
+        votes_key, weights_key, labels, set_result = self.TARGETS[self.config["target"]]
         for message in messages:
-            member_votes = message.get(votes.INTENT_VOTES) or {}
-            scores = combine(member_votes, message.get(votes.INTENT_VOTE_WEIGHTS) or {},
-                             self.config["default_weight"], self.config["members"])
+            member_votes = message.get(votes_key) or {}
+            scores = combine(member_votes, message.get(weights_key) or {},
+                             self.config["default_weight"], self.config["members"], labels)
             if scores:
-                votes.set_final_intent(message, scores)
+                set_result(message, scores)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

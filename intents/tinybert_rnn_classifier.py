@@ -62,7 +62,7 @@ class TinyBertRnnClassifier(TextClassifierComponent):
 
     LABELS = votes.MAIN_INTENTS
 
-    ARCHITECTURE_KEYS = ("rnn", "rnn_hidden", "mask_entities")
+    ARCHITECTURE_KEYS = ("rnn", "rnn_hidden", "mask_entities", "read_english")
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

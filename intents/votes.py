@@ -5,7 +5,8 @@ works alone) and also records its ranking under ``intent_votes[<member>]`` and i
 weight (its accuracy on the dev split, measured and persisted when it was trained) under
 ``intent_vote_weights[<member>]``; the ensemble voter combines them and sets the result
 with ``set_final_intent``. Sub-intent results live in ``sub_intent`` and
-``sub_intent_ranking``, added to the parse output.
+``sub_intent_ranking``, added to the parse output; the sub-intent members record their
+votes the same way under ``sub_intent_votes`` / ``sub_intent_vote_weights``.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ INTENT_VOTES = "intent_votes"
 INTENT_VOTE_WEIGHTS = "intent_vote_weights"
 SUB_INTENT = "sub_intent"
 SUB_INTENT_RANKING = "sub_intent_ranking"
+SUB_INTENT_VOTES = "sub_intent_votes"
+SUB_INTENT_VOTE_WEIGHTS = "sub_intent_vote_weights"
 MAIN_INTENTS: Tuple[str, ...] = ("greet", "goodbye", "isbot", "accept", "deny", "diagnosis")
 SUB_INTENTS: Tuple[str, ...] = (
     "definition", "cause", "prevention", "symptom", "complication", "treatment", "department",
@@ -52,13 +55,17 @@ def set_intent(message: Message, scores: Dict[str, float], member: str,
     ``weight`` is the member's measured dev accuracy (None: not measured; the voter
     then uses its default weight).
     """
-    ranked = set_final_intent(message, scores)
-    votes = dict(message.get(INTENT_VOTES) or {})
+    _record(message, INTENT_VOTES, INTENT_VOTE_WEIGHTS, member, set_final_intent(message, scores), weight)
+
+
+def _record(message: Message, votes_key: str, weights_key: str, member: str,
+            ranked: List[Dict[str, float]], weight: Optional[float]) -> None:
+    votes = dict(message.get(votes_key) or {})
     votes[member] = ranked
-    message.set(INTENT_VOTES, votes)
-    weights = dict(message.get(INTENT_VOTE_WEIGHTS) or {})
+    message.set(votes_key, votes)
+    weights = dict(message.get(weights_key) or {})
     weights[member] = None if weight is None else float(weight)
-    message.set(INTENT_VOTE_WEIGHTS, weights)
+    message.set(weights_key, weights)
 
 
 def set_sub_intent(message: Message, scores: Dict[str, float]) -> None:
@@ -66,6 +73,13 @@ def set_sub_intent(message: Message, scores: Dict[str, float]) -> None:
     ranked = ranking(scores)
     message.set(SUB_INTENT, dict(ranked[0]), add_to_output=True)
     message.set(SUB_INTENT_RANKING, ranked, add_to_output=True)
+
+
+def record_sub_intent_vote(message: Message, scores: Dict[str, float], member: str,
+                           weight: Optional[float] = None) -> None:
+    """Record ``member``'s sub-intent distribution and vote weight (its dev accuracy) for
+    the sub-intent voter; ``sub_intent`` itself is left alone."""
+    _record(message, SUB_INTENT_VOTES, SUB_INTENT_VOTE_WEIGHTS, member, ranking(scores), weight)
 
 
 def gold_sub_intent(message: Message) -> str | None:

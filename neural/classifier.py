@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from neural.component import NeuralComponent
 from neural.data import Example, Span, examples_from, spans_of
+from neural.english import english_to_chinese
 from neural.training import FitResult, fit
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,12 @@ class TextClassifierComponent(NeuralComponent):
         return {
             **NeuralComponent.get_default_config(),
             "label_smoothing": 0.05,
+            # Patients mix scripts. Share of the training sentences with part of the
+            # question in pinyin ("ganmao zenme zhi"), and whether English words of the
+            # glossary (neural/english_terms.yml) are read as their Chinese word
+            # ("肺炎 contagious 吗" -> "肺炎 传染 吗", at training and at inference).
+            "pinyin_prob": 0.15,
+            "read_english": True,
             # Each epoch draws at most this many examples per label (fresh draw every
             # epoch; None: all). Balances the labels and bounds the training time.
             "max_per_label": None,
@@ -145,7 +152,7 @@ class TextClassifierComponent(NeuralComponent):
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
-                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s, keep_tail=self.KEEP_TAIL) for t, s in
+                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite) for t, s in
                                                 zip(texts[i:i + batch_size], spans[i:i + batch_size])])
                 out.append(self.network(ids, mask))
         return torch.cat(out) if out else torch.zeros(0, len(self.labels))
@@ -162,6 +169,10 @@ class TextClassifierComponent(NeuralComponent):
         spans = [spans_of(t, m.get(ENTITIES) or []) for t, m in zip(texts, messages)]
         scores = self.predict(texts, spans) if self.ready else [None] * len(messages)
         return [s if t else None for s, t in zip(scores, texts)]
+
+    @property
+    def rewrite(self) -> Optional[Callable[[str], str]]:
+        return english_to_chinese if self.config.get("read_english") else None
 
     @property
     def dev_accuracy(self) -> Optional[float]:

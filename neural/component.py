@@ -20,7 +20,7 @@ import json
 import logging
 import random
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
 
 import torch
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -77,14 +77,8 @@ class NeuralComponent(GraphComponent):
             "swap_prob": 0.5,
             "splice_prob": 0.2,
             "typo_prob": 0.1,
-            # Chance to put the background clauses of another example in front ("我今年四十，
-            # 上个月查出…，" + question): teaches that the question, not the story, decides.
-            "context_prob": 0.0,
             # Chance to write part of the question in toneless pinyin ("怎么治" -> "zenme zhi").
             "pinyin_prob": 0.0,
-            # Chance to write a question word in English ("会传染吗" -> "会 contagious 吗"),
-            # from neural/english_terms.yml.
-            "english_prob": 0.0,
             "char_dropout": 0.05,
             # torch threads at inference (0: leave torch's default).
             "inference_threads": 0,
@@ -135,8 +129,7 @@ class NeuralComponent(GraphComponent):
 
     def augmenter(self, examples: Sequence[Example]) -> Augmenter:
         return Augmenter(examples, self.config["swap_prob"], self.config["splice_prob"],
-                         self.config["typo_prob"], self.config["context_prob"],
-                         self.config["pinyin_prob"], self.config["english_prob"])
+                         self.config["typo_prob"], self.config["pinyin_prob"])
 
     def prepare(self, texts: Sequence[str], labels: List[str]) -> None:
         """Tokenizer and network for training: from scratch over ``texts`` or pretrained."""
@@ -160,7 +153,7 @@ class NeuralComponent(GraphComponent):
                   spans: Optional[Sequence[Span]] = None) -> List[int]:
         """``[CLS] chars [SEP]`` ids (``spans`` become entity-type tokens); with ``rng``
         (training) some characters become [UNK]."""
-        ids = self.tokenizer.encode(text, spans, keep_tail=self.KEEP_TAIL)
+        ids = self.tokenizer.encode(text, spans, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite)
         p = self.config["char_dropout"]
         if rng is not None and p > 0:
             unk, special = self.tokenizer.unk_id, self.tokenizer.special_ids
@@ -199,6 +192,11 @@ class NeuralComponent(GraphComponent):
         if config.get("inference_threads"):
             torch.set_num_threads(int(config["inference_threads"]))
         return component
+
+    @property
+    def rewrite(self) -> Optional[Callable[[str], str]]:
+        """Applied to the text outside entity mentions before tokenising (None: as is)."""
+        return None
 
     @property
     def ready(self) -> bool:

@@ -10,18 +10,17 @@
 * ``Augmenter`` makes new training sentences only (never dev or test): it swaps entity
   mentions for other mentions of the same type, invents names by splicing two known
   ones, and puts typos in names, so the models learn from context and word shape
-  rather than memorising the graph's names.
+  rather than memorising the graph's names. For the classifiers it also writes part of
+  the question in toneless pinyin (``in_pinyin``), as patients sometimes type it, so
+  every phrasing we have teaches the pinyin form too.
 """
 from __future__ import annotations
 
 import hashlib
 import random
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import yaml
 from pypinyin import Style, lazy_pinyin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -96,19 +95,6 @@ def dev_split(examples: Sequence[Example], fraction: float, seed: int = 0
     return train, dev
 
 
-STORY_END = "，,；;"
-MIN_STORY_CHARS, MIN_QUESTION_CHARS = 6, 4
-
-
-def story_of(example: Example) -> Optional[Tuple[str, Tuple[Span, ...]]]:
-    """The text up to the last clause break (with its entity spans), if both parts are long enough."""
-    text = example.text.rstrip(END_CHARS)
-    cut = max(text.rfind(ch) for ch in STORY_END) + 1
-    if cut < MIN_STORY_CHARS or len(text) - cut < MIN_QUESTION_CHARS:
-        return None
-    return example.text[:cut], tuple(span for span in example.entities if span[1] <= cut)
-
-
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
@@ -145,10 +131,10 @@ def in_pinyin(example: Example, rng: random.Random, longest: int = 8) -> Example
         written = " ".join("".join(syllables[k:k + 2]) for k in range(0, len(syllables), 2))
     before = " " if start > 0 and not text[start - 1].isspace() else ""
     after = " " if start + size < len(text) and not text[start + size].isspace() else ""
-    return rewrite(example, start, start + size, before + written + after)
+    return _replace_text(example, start, start + size, before + written + after)
 
 
-def rewrite(example: Example, start: int, end: int, new: str) -> Example:
+def _replace_text(example: Example, start: int, end: int, new: str) -> Example:
     """``example`` with ``text[start:end]`` (outside its mentions) replaced by ``new``."""
     shift = len(new) - (end - start)
     spans = tuple((s + shift, e + shift, kind) if s >= end else (s, e, kind)
@@ -156,56 +142,13 @@ def rewrite(example: Example, start: int, end: int, new: str) -> Example:
     return replace(example, text=example.text[:start] + new + example.text[end:], entities=spans)
 
 
-ENGLISH_TERMS = Path(__file__).with_name("english_terms.yml")
-
-
-@lru_cache(maxsize=1)
-def english_terms() -> Dict[str, Tuple[str, ...]]:
-    """Chinese question words -> English words patients mix in (neural/english_terms.yml)."""
-    data = yaml.safe_load(ENGLISH_TERMS.read_text(encoding="utf-8")) or {}
-    return {str(zh): tuple(str(en) for en in ens) for zh, ens in (data.get("terms") or {}).items() if ens}
-
-
-def in_english(example: Example, rng: random.Random,
-               terms: Optional[Dict[str, Tuple[str, ...]]] = None) -> Example:
-    """``example`` with one (sometimes every) known question word outside its mentions in
-    English: "[disease]会传染吗" -> "[disease]会 contagious 吗". Longest match first."""
-    terms = english_terms() if terms is None else terms
-    if not terms:
-        return example
-    text, taken = example.text, set()
-    for start, end, _ in example.entities:
-        taken.update(range(start, end))
-    longest, found, i = max(map(len, terms)), [], 0
-    while i < len(text):
-        for size in range(min(longest, len(text) - i), 0, -1):
-            if text[i:i + size] in terms and not taken.intersection(range(i, i + size)):
-                found.append((i, i + size))
-                i += size
-                break
-        else:
-            i += 1
-    if not found:
-        return example
-    chosen = found if rng.random() < 0.3 else [rng.choice(found)]
-    for start, end in reversed(chosen):   # right to left: earlier offsets stay valid
-        pad = " " if rng.random() < 0.5 else ""
-        example = rewrite(example, start, end, pad + rng.choice(terms[text[start:end]]) + pad)
-    return example
-
-
 class Augmenter:
     """Makes varied copies of training examples (entity swaps, invented names, typos)."""
 
     def __init__(self, examples: Sequence[Example], swap_prob: float = 0.5, splice_prob: float = 0.2,
-                 typo_prob: float = 0.1, context_prob: float = 0.0, pinyin_prob: float = 0.0,
-                 english_prob: float = 0.0) -> None:
+                 typo_prob: float = 0.1, pinyin_prob: float = 0.0) -> None:
         self.swap_prob, self.splice_prob, self.typo_prob = swap_prob, splice_prob, typo_prob
-        self.context_prob, self.pinyin_prob, self.english_prob = context_prob, pinyin_prob, english_prob
-        # Background clauses of the longer examples ("我今年四十，上个月体检查出[disease]，"),
-        # put in front of other examples: the label is the question, not the story.
-        self.stories = sorted({story for story in map(story_of, examples) if story},
-                              key=lambda s: (s[0], s[1]))
+        self.pinyin_prob = pinyin_prob
         mentions: Dict[str, set] = {}
         for example in examples:
             for start, end, kind in example.entities:
@@ -227,14 +170,8 @@ class Augmenter:
         return name
 
     def __call__(self, example: Example, rng: random.Random) -> Example:
-        if self.stories and rng.random() < self.context_prob:
-            text, spans = rng.choice(self.stories)
-            example = replace(example, text=text + example.text, entities=spans + tuple(
-                (start + len(text), end + len(text), kind) for start, end, kind in example.entities))
         if rng.random() < self.pinyin_prob:
             example = in_pinyin(example, rng)
-        if rng.random() < self.english_prob:
-            example = in_english(example, rng)
         if not example.entities:
             return example
         text, spans, shift, last = [], [], 0, 0

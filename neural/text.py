@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 PAD, UNK, CLS, SEP, MASK, SPACE = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[SPACE]"
 SPECIAL_TOKENS: Tuple[str, ...] = (PAD, UNK, CLS, SEP, MASK, SPACE)
@@ -36,6 +36,10 @@ def normalise_char(ch: str) -> str:
 def normalise(text: str) -> str:
     """``normalise_char`` over a string (same length as ``text``)."""
     return "".join(normalise_char(ch) for ch in text)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 class CharTokenizer:
@@ -116,22 +120,24 @@ class CharTokenizer:
         return self.vocab.get(f"[{kind}]", self.unk_id)
 
     def encode(self, text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None,
-               keep_tail: bool = False) -> List[int]:
+               keep_tail: bool = False, rewrite: Optional[Callable[[str], str]] = None) -> List[int]:
         """``[CLS] + chars + [SEP]``; each ``(start, end, type)`` span becomes one ``[type]`` token.
 
         With ``spans`` the token/character alignment is lost, so only classifiers use them.
         A text longer than ``max_chars`` keeps its head (token i is character i - 1, as the
         tagger needs) or, with ``keep_tail``, its first quarter and its end: patients put
-        the question last, after the story, so classifiers keep the end.
+        the question last, after the story, so classifiers keep the end. ``rewrite``
+        (classifiers only: it moves characters) is applied to the text between mentions.
         """
+        rewrite = rewrite or _as_is
         ids: List[int] = []
         last = 0
         for start, end, kind in sorted(spans or ()):
             if start < last:
                 continue
-            ids += self.char_ids(text[last:start]) + [self.entity_id(kind)]
+            ids += self.char_ids(rewrite(text[last:start])) + [self.entity_id(kind)]
             last = end
-        ids += self.char_ids(text[last:])
+        ids += self.char_ids(rewrite(text[last:]))
         limit = self.max_chars
         if len(ids) > limit:
             head = limit // 4 if keep_tail else limit

@@ -56,6 +56,7 @@ def test_roberta_textcnn_learns_sub_intents(training_data, storage, context):
         ranking = message.get(votes.SUB_INTENT_RANKING)
         assert {r["name"] for r in ranking} == set(votes.SUB_INTENTS)
         assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-4)
+        assert message.get(votes.SUB_INTENT_VOTES)["roberta_textcnn"] == ranking   # also a vote
     # set for every message, also short small talk (shorter than the widest kernel)
     assert parse(loaded, "嗨").get(votes.SUB_INTENT)["name"] in votes.SUB_INTENTS
 

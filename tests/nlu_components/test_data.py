@@ -1,8 +1,8 @@
 """The shared dev split and the training-only augmentation."""
 import random
 
-from neural.data import (Augmenter, Example, dev_split, english_terms, examples_from, in_english, in_pinyin,
-                         story_of, template_key)
+from neural.data import Augmenter, Example, dev_split, examples_from, in_pinyin, template_key
+from neural.english import english_terms, english_to_chinese
 from neural.text import CharTokenizer, normalise
 
 
@@ -40,42 +40,6 @@ def test_augmenter_changes_entities_and_keeps_offsets_right():
     assert len(seen) > 4          # swaps, spliced and misspelt names, not only the 4 originals
 
 
-def test_context_augmentation_puts_another_story_in_front():
-    story = Example("我妈六十了，上周查出糖尿病，医生说要控制饮食，她能吃水果吗", "diagnosis", "taboo",
-                    ((10, 13, "disease"),))
-    assert story_of(story) == ("我妈六十了，上周查出糖尿病，医生说要控制饮食，", ((10, 13, "disease"),))
-    assert story_of(Example("感冒，怎么治", "diagnosis", "treatment")) is None    # no real story
-    question = Example("感冒怎么治", "diagnosis", "treatment", ((0, 2, "disease"),))
-    augment = Augmenter([story, question], swap_prob=0.0, context_prob=1.0)
-    new = augment(question, random.Random(0))
-    assert new.text == "我妈六十了，上周查出糖尿病，医生说要控制饮食，感冒怎么治"
-    assert new.sub_intent == "treatment"
-    assert [new.text[s:e] for s, e, _ in new.entities] == ["糖尿病", "感冒"]
-    assert Augmenter([story, question], swap_prob=0.0)(question, random.Random(0)) == question   # off by default
-
-
-def test_char_tokenizer_round_trip(tmp_path):
-    tokenizer = CharTokenizer.build(["感冒怎么治", "ＡＢＣ test"], max_length=8)
-    ids = tokenizer.encode("感冒Ａ 怎么治疗啊")
-    assert len(ids) == 8 and ids[0] == tokenizer.cls_id and ids[-1] == tokenizer.sep_id
-    assert ids[3] == tokenizer.vocab["a"] and ids[4] == tokenizer.space_id
-    assert tokenizer.unk_id in tokenizer.encode("疗")
-    assert normalise("ＡＢ㎏") == "ab㎏"
-    tokenizer.save(tmp_path)
-    assert CharTokenizer.load(tmp_path, 8).vocab == tokenizer.vocab
-    hf = tokenizer.to_hf_tokenizer()
-    assert hf.get_vocab() == tokenizer.vocab
-
-
-def test_entity_spans_become_type_tokens():
-    tokenizer = CharTokenizer.build(["高血压怎么治"], max_length=16)
-    ids = tokenizer.encode("高血压怎么治", [(0, 3, "disease")])
-    assert ids == [tokenizer.cls_id, tokenizer.vocab["[disease]"], tokenizer.vocab["怎"],
-                   tokenizer.vocab["么"], tokenizer.vocab["治"], tokenizer.sep_id]
-    assert tokenizer.entity_id("unknown-type") == tokenizer.unk_id
-    assert len(tokenizer.encode("高血压" * 10, [(0, 3, "disease")])) == 16   # still cut to max_length
-
-
 def test_long_text_keeps_head_for_taggers_and_the_question_for_classifiers():
     story = "我今年四十岁平时身体还行上个月体检查出来" * 3   # 57 characters of background
     tokenizer = CharTokenizer.build([story + "高血压怎么治"], max_length=18)   # 16 characters fit
@@ -103,16 +67,19 @@ def test_pinyin_augmentation_rewrites_question_words_not_mentions():
     assert in_pinyin(Example("感冒", "diagnosis", "definition", ((0, 2, "disease"),)), rng).text == "感冒"
 
 
-def test_english_augmentation_uses_the_glossary_longest_match_first():
-    terms = {"传染": ("contagious",), "会": ("will",), "会传染": ("spread",)}
-    example = Example("肺炎会传染吗", "diagnosis", "infectivity", ((0, 2, "disease"),))
-    texts = {in_english(example, random.Random(seed), terms).text for seed in range(20)}
-    assert texts == {"肺炎spread吗", "肺炎 spread 吗"}
-    # the mention itself is never translated, and offsets stay right
-    new = in_english(Example("治疗感冒", "diagnosis", "treatment", ((2, 4, "disease"),)),
-                     random.Random(1), {"治疗": ("treatment",), "感冒": ("cold",)})
-    (start, end, _), = new.entities
-    assert new.text[start:end] == "感冒" and new.text.strip().startswith("treatment")
+def test_english_words_read_as_their_chinese_word():
+    assert english_to_chinese("is 肺炎 contagious") == "is 肺炎 传染"
+    assert english_to_chinese("糖尿病的Symptoms有哪些") == "糖尿病的症状有哪些"      # case-insensitive
+    assert english_to_chinese("Which  Department for 痛风").startswith("挂什么科 ")   # longest phrase first
+    assert english_to_chinese("感冒 zenme zhiliao") == "感冒 怎么 治疗"               # common pinyin words
+    assert english_to_chinese("tests") == "检查" and english_to_chinese("contest") == "contest"   # whole words
+    assert english_to_chinese("感冒怎么治") == "感冒怎么治"
+
+
+def test_tokenizer_rewrites_only_the_text_between_mentions():
+    tokenizer = CharTokenizer.build(["高血压传染吗"], max_length=16)
+    ids = tokenizer.encode("高血压contagious吗", [(0, 3, "disease")], rewrite=english_to_chinese)
+    assert ids == tokenizer.encode("高血压传染吗", [(0, 3, "disease")])
 
 
 def test_english_glossary_file_loads():

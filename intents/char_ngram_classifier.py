@@ -1,0 +1,159 @@
+"""Character n-gram classifier: the sub-intent from TF-IDF character 1–3-grams and a
+logistic regression. The second member of the sub-intent ensemble, next to RoBERTa-TextCNN.
+
+Why: a sub-intent hangs on a few question words ("怎么治", "传染", "挂什么科"). A linear
+model over character n-grams learns each of them from every sentence it occurs in and
+cannot overfit a sentence's shape the way a network trained from scratch on a few
+thousand sentences can; the two make different mistakes, so their accuracy-weighted
+average (``intents.ensemble_voter.EnsembleVoter`` with ``target: sub_intent``) beats
+either alone on the dev templates. It reads its input the way the TextCNN does: entity
+mentions as their type ("[disease]怎么治"), English glossary words as their Chinese word.
+
+Trains in seconds: the shared dev split (``neural.data.dev_split``) measures the accuracy
+that weights its vote, then it is refit on all templates.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from intents import votes
+from neural.data import Example, Span, dev_split, examples_from, spans_of
+from neural.english import english_to_chinese
+
+logger = logging.getLogger(__name__)
+
+MEMBER = "char_ngram"
+# Stands for an entity mention of each type (private-use characters: never in real text).
+TYPE_MARKS = {"disease": "\ue000", "symptom": "\ue001", "drug": "\ue002", "food": "\ue003",
+              "check": "\ue004", "department": "\ue005"}
+OTHER_MARK = "\ue00f"
+
+
+def read(text: str, spans: Sequence[Span], read_english: bool = True) -> str:
+    """``text`` with each mention replaced by one mark for its type, English words of the
+    glossary read as their Chinese word, lower-cased."""
+    rewrite = english_to_chinese if read_english else (lambda piece: piece)
+    out, last = [], 0
+    for start, end, kind in sorted(spans):
+        if start < last:
+            continue
+        out += [rewrite(text[last:start]), TYPE_MARKS.get(kind, OTHER_MARK)]
+        last = end
+    out.append(rewrite(text[last:]))
+    return "".join(out).lower()
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class CharNgramClassifier(GraphComponent):
+    """Sub-intent vote from character n-grams (TF-IDF + logistic regression)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Character n-gram lengths (inclusive range).
+            "ngram_range": [1, 3],
+            # Inverse regularisation strength of the logistic regression.
+            "C": 10.0,
+            # Read English glossary words as their Chinese word (neural/english_terms.yml).
+            "read_english": True,
+            # Same dev split as the neural components (see neural.data.dev_split).
+            "dev_fraction": 0.1,
+            "seed": 42,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None, meta: Optional[Dict[str, Any]] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage, self._resource = model_storage, resource
+        self.model = model            # sklearn Pipeline(TfidfVectorizer, LogisticRegression)
+        self.meta = meta or {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CharNgramClassifier":
+        return cls(config, model_storage, resource)
+
+    def _fit(self, examples: Sequence[Example]) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        low, high = self.config["ngram_range"]
+        model = make_pipeline(
+            TfidfVectorizer(analyzer="char", ngram_range=(int(low), int(high)), sublinear_tf=True,
+                            lowercase=False),
+            LogisticRegression(C=float(self.config["C"]), max_iter=3000))
+        return model.fit([self._read(e.text, e.entities) for e in examples],
+                         [e.sub_intent for e in examples])
+
+    def _read(self, text: str, spans: Sequence[Span]) -> str:
+        return read(text, spans, bool(self.config["read_english"]))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in examples_from(training_data)
+                    if e.intent == "diagnosis" and e.sub_intent in votes.SUB_INTENTS]
+        if len({e.sub_intent for e in examples}) < 2:
+            logger.warning("%s: fewer than two sub-intents to learn; nothing trained", type(self).__name__)
+            return self._resource
+        train, dev = dev_split(examples, self.config["dev_fraction"], self.config["seed"])
+        dev_accuracy = None
+        if dev and len({e.sub_intent for e in train}) > 1:
+            model = self._fit(train)
+            predicted = model.predict([self._read(e.text, e.entities) for e in dev])
+            dev_accuracy = float(sum(p == e.sub_intent for p, e in zip(predicted, dev)) / len(dev))
+        self.model = self._fit(examples)     # refit on every template
+        self.meta = {"dev_accuracy": dev_accuracy, "dev_examples": len(dev), "train_examples": len(examples)}
+        logger.info("%s: dev accuracy %s (%d dev examples), refit on all", type(self).__name__,
+                    dev_accuracy, len(dev))
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._storage.write_to(self._resource) as directory:
+            with open(directory / "model.pkl", "wb") as handle:
+                pickle.dump({"model": self.model, "meta": self.meta}, handle)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "CharNgramClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                with open(directory / "model.pkl", "rb") as handle:
+                    saved = pickle.load(handle)   # written by train() above, inside the model archive
+        except (ValueError, FileNotFoundError):
+            logger.warning("%s: no trained model found, it will not vote", cls.__name__)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, saved["model"], saved["meta"])
+
+    @property
+    def dev_accuracy(self) -> Optional[float]:
+        return self.meta.get("dev_accuracy")
+
+    def predict(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> List[Dict[str, float]]:
+        """A probability per sub-intent for each text."""
+        probabilities = self.model.predict_proba([self._read(t, s) for t, s in zip(texts, spans)])
+        labels = [str(label) for label in self.model.classes_]
+        return [dict(zip(labels, map(float, row))) for row in probabilities]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.model is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        spans = [spans_of(t, m.get(ENTITIES) or []) for t, m in zip(texts, messages)]
+        for message, text, scores in zip(messages, texts, self.predict(texts, spans)):
+            if text:
+                votes.record_sub_intent_vote(message, scores, MEMBER, self.dev_accuracy)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
