@@ -81,7 +81,7 @@ class RobertaTextCnnClassifier(TextClassifierComponent):
             "filters": 128,
             # Early stopping on the dev templates picks the epoch count (then refit on all);
             # at this learning rate the dev accuracy jumps between epochs, so wait longer.
-            "epochs": 12,
+            "epochs": 10,
             "learning_rate": 1e-3,
             "patience": 5,
             # Read "[disease]的病因" rather than the name (see TextClassifierComponent).

@@ -53,3 +53,16 @@ def test_sub_intent_voter_combines_the_members_by_weight():
     assert message.get("intent") is None                       # the main intent is not touched
     with pytest.raises(ValueError, match="target"):
         EnsembleVoter({"target": "mood"})
+
+
+def test_fast_scorer_gives_the_pipeline_probabilities(training_data, storage, context):
+    from intents.char_ngram_classifier import NgramScorer
+
+    config = {**CharNgramClassifier.get_default_config(), "dev_fraction": 0.0}
+    _, loaded = train_and_load(CharNgramClassifier, config, training_data, storage, context)
+    texts = [read(t, []) for t in ("胃炎有什么症状", "哮喘  怎么 治疗", "随便问问", "")]
+    scorer = NgramScorer.from_pipeline(loaded.model)
+    for text, row in zip(texts, loaded.model.predict_proba(texts)):
+        probabilities = scorer.probabilities(text)
+        for label, value in zip(loaded.model.classes_, row):
+            assert probabilities[str(label)] == pytest.approx(value, abs=1e-9)
