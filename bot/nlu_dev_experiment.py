@@ -64,7 +64,7 @@ def run(data: Path, split_seeds: Sequence[int], dev_fraction: float, settings: D
             started = time.perf_counter()
             result = component.fit_examples(train, dev, config["epochs"])
             ngram = CharNgramClassifier(CharNgramClassifier.get_default_config(), storage, Resource("ngram"))
-            ngram.model = ngram._fit(train)
+            ngram.fit(train)
             texts, spans = [e.text for e in dev], [e.entities for e in dev]
             member_probs = {"textcnn": component.predict(texts, spans), "char_ngram": ngram.predict(texts, spans)}
 

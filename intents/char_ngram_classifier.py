@@ -30,6 +30,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from intents import votes
 from neural.data import Example, Span, dev_split, examples_from, spans_of
 from neural.english import english_to_chinese
+from neural.text import segments
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +45,8 @@ def read(text: str, spans: Sequence[Span], read_english: bool = True) -> str:
     """``text`` with each mention replaced by one mark for its type, English words of the
     glossary read as their Chinese word, lower-cased."""
     rewrite = english_to_chinese if read_english else (lambda piece: piece)
-    out, last = [], 0
-    for start, end, kind in sorted(spans):
-        if start < last:
-            continue
-        out += [rewrite(text[last:start]), TYPE_MARKS.get(kind, OTHER_MARK)]
-        last = end
-    out.append(rewrite(text[last:]))
-    return "".join(out).lower()
+    return "".join(TYPE_MARKS.get(kind, OTHER_MARK) if kind else rewrite(piece)
+                   for piece, kind in segments(text, spans)).lower()
 
 
 class NgramScorer:
@@ -128,7 +123,8 @@ class CharNgramClassifier(GraphComponent):
                execution_context: ExecutionContext) -> "CharNgramClassifier":
         return cls(config, model_storage, resource)
 
-    def _fit(self, examples: Sequence[Example]) -> Any:
+    def fit(self, examples: Sequence[Example]) -> None:
+        """Fit a new model on ``examples`` (diagnosis examples with a sub-intent)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
@@ -138,8 +134,9 @@ class CharNgramClassifier(GraphComponent):
             TfidfVectorizer(analyzer="char", ngram_range=(int(low), int(high)), sublinear_tf=True,
                             lowercase=False),
             LogisticRegression(C=float(self.config["C"]), max_iter=3000))
-        return model.fit([self._read(e.text, e.entities) for e in examples],
-                         [e.sub_intent for e in examples])
+        self.model = model.fit([self._read(e.text, e.entities) for e in examples],
+                               [e.sub_intent for e in examples])
+        self._scorer = None
 
     def _read(self, text: str, spans: Sequence[Span]) -> str:
         return read(text, spans, bool(self.config["read_english"]))
@@ -153,11 +150,10 @@ class CharNgramClassifier(GraphComponent):
         train, dev = dev_split(examples, self.config["dev_fraction"], self.config["seed"])
         dev_accuracy = None
         if dev and len({e.sub_intent for e in train}) > 1:
-            model = self._fit(train)
-            predicted = model.predict([self._read(e.text, e.entities) for e in dev])
+            self.fit(train)
+            predicted = self.model.predict([self._read(e.text, e.entities) for e in dev])
             dev_accuracy = float(sum(p == e.sub_intent for p, e in zip(predicted, dev)) / len(dev))
-        self.model = self._fit(examples)     # refit on every template
-        self._scorer = None
+        self.fit(examples)     # refit on every template
         self.meta = {"dev_accuracy": dev_accuracy, "dev_examples": len(dev), "train_examples": len(examples)}
         logger.info("%s: dev accuracy %s (%d dev examples), refit on all", type(self).__name__,
                     dev_accuracy, len(dev))

@@ -152,7 +152,7 @@ class TextClassifierComponent(NeuralComponent):
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
-                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t, s, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite) for t, s in
+                ids, mask = self.tokenizer.pad([self.encode(t, s) for t, s in
                                                 zip(texts[i:i + batch_size], spans[i:i + batch_size])])
                 out.append(self.network(ids, mask))
         return torch.cat(out) if out else torch.zeros(0, len(self.labels))

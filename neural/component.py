@@ -149,11 +149,15 @@ class NeuralComponent(GraphComponent):
                      "architecture": {key: self.config[key] for key in self.ARCHITECTURE_KEYS}}
         self.network = self.build_network(encoder, list(labels))
 
+    def encode(self, text: str, spans: Optional[Sequence[Span]] = None) -> List[int]:
+        """``[CLS] chars [SEP]`` ids as this component reads text (cut and rewritten its way)."""
+        return self.tokenizer.encode(text, spans, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite)
+
     def token_ids(self, text: str, rng: Optional[random.Random] = None,
                   spans: Optional[Sequence[Span]] = None) -> List[int]:
         """``[CLS] chars [SEP]`` ids (``spans`` become entity-type tokens); with ``rng``
         (training) some characters become [UNK]."""
-        ids = self.tokenizer.encode(text, spans, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite)
+        ids = self.encode(text, spans)
         p = self.config["char_dropout"]
         if rng is not None and p > 0:
             unk, special = self.tokenizer.unk_id, self.tokenizer.special_ids

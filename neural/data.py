@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from intents import votes
+from neural.text import segments
 
 Span = Tuple[int, int, str]   # (start, end, entity type), character offsets
 
@@ -69,12 +70,8 @@ END_CHARS = " ？?。.！!~～"
 
 def template_key(example: Example) -> str:
     """The example's text with entity mentions replaced by ``<type>`` (its template, roughly)."""
-    parts, last = [], 0
-    for start, end, kind in example.entities:
-        parts += [example.text[last:start], f"<{kind}>"]
-        last = end
-    parts.append(example.text[last:])
-    return "".join(parts).strip(END_CHARS)
+    return "".join(f"<{kind}>" if kind else piece
+                   for piece, kind in segments(example.text, example.entities)).strip(END_CHARS)
 
 
 def _unit_hash(key: str, seed: int) -> float:

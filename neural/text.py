@@ -42,6 +42,22 @@ def _as_is(text: str) -> str:
     return text
 
 
+def segments(text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None
+             ) -> List[Tuple[str, Optional[str]]]:
+    """``text`` cut at its mentions: ``(piece, None)`` for the text between them and
+    ``(mention, type)`` for each ``(start, end, type)`` span, in order (a span that
+    overlaps the one before is ignored)."""
+    out: List[Tuple[str, Optional[str]]] = []
+    last = 0
+    for start, end, kind in sorted(spans or ()):
+        if start < last:
+            continue
+        out += [(text[last:start], None), (text[start:end], kind)]
+        last = end
+    out.append((text[last:], None))
+    return out
+
+
 class CharTokenizer:
     """Maps text to ids, one id per character, with ``[CLS]`` first and ``[SEP]`` last."""
 
@@ -131,13 +147,8 @@ class CharTokenizer:
         """
         rewrite = rewrite or _as_is
         ids: List[int] = []
-        last = 0
-        for start, end, kind in sorted(spans or ()):
-            if start < last:
-                continue
-            ids += self.char_ids(rewrite(text[last:start])) + [self.entity_id(kind)]
-            last = end
-        ids += self.char_ids(rewrite(text[last:]))
+        for piece, kind in segments(text, spans):
+            ids += [self.entity_id(kind)] if kind else self.char_ids(rewrite(piece))
         limit = self.max_chars
         if len(ids) > limit:
             head = limit // 4 if keep_tail else limit
