@@ -85,3 +85,16 @@ def test_tokenizer_rewrites_only_the_text_between_mentions():
 def test_english_glossary_file_loads():
     terms = english_terms()
     assert terms["传染"] and all(isinstance(en, str) and en for ens in terms.values() for en in ens)
+
+
+def test_english_glossary_lists_each_form_once_and_only_words():
+    import yaml
+    from neural.english import ENGLISH_TERMS
+
+    raw = yaml.safe_load(ENGLISH_TERMS.read_text(encoding="utf-8"))["terms"]
+    forms = [en for ens in raw.values() for en in ens]
+    # a bare yes/no/on/off would load as a boolean and never match
+    assert all(isinstance(en, str) for en in forms), [en for en in forms if not isinstance(en, str)]
+    keys = [" ".join(en.lower().split()) for en in forms]
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+    assert english_to_chinese("yes") == "是的" and english_to_chinese("no") == "no"   # "no fever"
