@@ -48,6 +48,9 @@ class RobertaTextCnn(EncoderNetwork):
         states = self.encode(input_ids, attention_mask)
         states = states * attention_mask.unsqueeze(2).to(states.dtype)   # padding reads as 0
         longest = max(self.kernel_sizes)
+        # one unpadded message at least as long as the widest kernel (the usual case at
+        # inference): every window lies inside the text, nothing to mask
+        all_inside = bool(attention_mask.all()) and states.size(1) >= longest
         if states.size(1) < longest:   # very short texts: pad so every kernel fits once
             states = nn.functional.pad(states, (0, 0, 0, longest - states.size(1)))
         x = states.transpose(1, 2)                                         # [B, H, T]
@@ -55,10 +58,11 @@ class RobertaTextCnn(EncoderNetwork):
         pooled = []
         for k, conv in zip(self.kernel_sizes, self.convs):
             feats = torch.relu(conv(x))                                    # [B, F, T-k+1]
-            # windows that start inside the text (at least the first one) are pooled
-            starts = torch.arange(feats.size(2), device=feats.device)
-            valid = starts.unsqueeze(0) <= (lengths - k).clamp(min=0).unsqueeze(1)
-            feats = feats.masked_fill(~valid.unsqueeze(1), float("-inf"))
+            if not all_inside:
+                # windows that start inside the text (at least the first one) are pooled
+                starts = torch.arange(feats.size(2), device=feats.device)
+                valid = starts.unsqueeze(0) <= (lengths - k).clamp(min=0).unsqueeze(1)
+                feats = feats.masked_fill(~valid.unsqueeze(1), float("-inf"))
             pooled.append(feats.max(dim=2).values)
         return self.out(self.dropout(torch.cat(pooled, dim=1)))
 

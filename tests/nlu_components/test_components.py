@@ -61,6 +61,17 @@ def test_roberta_textcnn_learns_sub_intents(training_data, storage, context):
     assert parse(loaded, "嗨").get(votes.SUB_INTENT)["name"] in votes.SUB_INTENTS
 
 
+def test_textcnn_scores_a_message_alone_as_in_a_padded_batch(training_data, storage, context):
+    # alone: unpadded fast path (traced encoder, no window masking); in a batch: padded and masked
+    config = tiny_config(RobertaTextCnnClassifier, epochs=2, filters=8)
+    _, loaded = train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context)
+    texts = ["胃炎有什么症状", "嗨", "好的", "我妈最近老是头晕，这是什么病啊", "哮喘怎么治疗"]
+    together = loaded.predict(texts)
+    for text, batched in zip(texts, together):
+        alone = loaded.predict([text])[0]
+        assert alone == pytest.approx(batched, abs=1e-4), text
+
+
 def test_crf_extractor_outputs_unlinked_entities(training_data, storage, context):
     config = tiny_config(BertBiLstmCrfExtractor, epochs=15, lstm_hidden=16, swap_prob=0.0,
                          min_confidence=0.0, learning_rate=5e-3)
