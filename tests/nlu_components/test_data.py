@@ -40,6 +40,28 @@ def test_augmenter_changes_entities_and_keeps_offsets_right():
     assert len(seen) > 4          # swaps, spliced and misspelt names, not only the 4 originals
 
 
+def test_char_tokenizer_round_trip(tmp_path):
+    tokenizer = CharTokenizer.build(["感冒怎么治", "ＡＢＣ test"], max_length=8)
+    ids = tokenizer.encode("感冒Ａ 怎么治疗啊")
+    assert len(ids) == 8 and ids[0] == tokenizer.cls_id and ids[-1] == tokenizer.sep_id
+    assert ids[3] == tokenizer.vocab["a"] and ids[4] == tokenizer.space_id
+    assert tokenizer.unk_id in tokenizer.encode("疗")
+    assert normalise("ＡＢ㎏") == "ab㎏"
+    tokenizer.save(tmp_path)
+    assert CharTokenizer.load(tmp_path, 8).vocab == tokenizer.vocab
+    hf = tokenizer.to_hf_tokenizer()
+    assert hf.get_vocab() == tokenizer.vocab
+
+
+def test_entity_spans_become_type_tokens():
+    tokenizer = CharTokenizer.build(["高血压怎么治"], max_length=16)
+    ids = tokenizer.encode("高血压怎么治", [(0, 3, "disease")])
+    assert ids == [tokenizer.cls_id, tokenizer.vocab["[disease]"], tokenizer.vocab["怎"],
+                   tokenizer.vocab["么"], tokenizer.vocab["治"], tokenizer.sep_id]
+    assert tokenizer.entity_id("unknown-type") == tokenizer.unk_id
+    assert len(tokenizer.encode("高血压" * 10, [(0, 3, "disease")])) == 16   # still cut to max_length
+
+
 def test_long_text_keeps_head_for_taggers_and_the_question_for_classifiers():
     story = "我今年四十岁平时身体还行上个月体检查出来" * 3   # 57 characters of background
     tokenizer = CharTokenizer.build([story + "高血压怎么治"], max_length=18)   # 16 characters fit
