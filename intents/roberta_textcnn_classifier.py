@@ -54,7 +54,7 @@ class RobertaTextCnn(EncoderNetwork):
         if states.size(1) < longest:   # very short texts: pad so every kernel fits once
             states = nn.functional.pad(states, (0, 0, 0, longest - states.size(1)))
         x = states.transpose(1, 2)                                         # [B, H, T]
-        lengths = attention_mask.sum(1)
+        lengths = None if all_inside else attention_mask.sum(1)
         pooled = []
         for k, conv in zip(self.kernel_sizes, self.convs):
             feats = torch.relu(conv(x))                                    # [B, F, T-k+1]
