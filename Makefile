@@ -69,17 +69,20 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 	touch $@
 
 actions: install kg  ## run only the action server on $(HOST):$(ACTION_PORT)
-	$(RASA) run actions --actions bot.actions --port $(ACTION_PORT)
+	$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT)
 
-run: install kg train  ## everything needed, then actions on :5055 and the Rasa API + REST on :5005
+# API=1 also serves Rasa's HTTP API, which needs RASA_API_TOKEN or RASA_JWT_SECRET (bot/cli_serve.py).
+API ?=
+SERVE_FLAGS := $(if $(filter 1 yes true,$(API)),--api,)
+
+run: install kg train  ## everything needed, then actions on :5055 and the channels on :5005 (API=1: Rasa API, needs a token)
 	@echo "web chat: http://$(HOST):$(RASA_PORT)/webhooks/web/  (the HIS channel needs HIS_TOKEN set)"
-	@$(RASA) run actions --actions bot.actions --port $(ACTION_PORT) & pid=$$!; \
+	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
-	$(RASA) run --enable-api -i $(HOST) -p $(RASA_PORT) -m $(MODEL) --credentials credentials.yml \
-		--endpoints endpoints.yml
+	$(PY) -m bot serve --host $(HOST) --port $(RASA_PORT) --model $(MODEL) $(SERVE_FLAGS)
 
 shell: install kg train  ## chat in the terminal (rasa shell) with the same actions
-	@$(RASA) run actions --actions bot.actions --port $(ACTION_PORT) >var/actions.log 2>&1 & pid=$$!; \
+	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) >var/actions.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(RASA) shell -m $(MODEL) --endpoints endpoints.yml
 

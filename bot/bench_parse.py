@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -58,22 +59,23 @@ def summarise(latencies_ms: Sequence[float]) -> Dict[str, float]:
 class ParseClient:
     """One keep-alive HTTP connection to a Rasa server's ``/model/parse``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: Optional[str] = None) -> None:
         parsed = urlparse(url)
         if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"{url}: only loopback servers are benchmarked")
         self.host, self.port = parsed.hostname, parsed.port or 80
+        self.query = f"?token={token}" if token else ""  # the Rasa API's auth token
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
 
     def get(self, path: str) -> int:
-        self.conn.request("GET", path)
+        self.conn.request("GET", path + self.query)
         response = self.conn.getresponse()
         response.read()
         return response.status
 
     def parse(self, text: str) -> Dict:
         body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
-        self.conn.request("POST", "/model/parse", body, {"Content-Type": "application/json"})
+        self.conn.request("POST", "/model/parse" + self.query, body, {"Content-Type": "application/json"})
         response = self.conn.getresponse()
         data = response.read()
         if response.status != 200:
@@ -84,19 +86,20 @@ class ParseClient:
         self.conn.close()
 
 
-def start_server(model: Path, port: int, log_path: Path) -> subprocess.Popen:
-    """``rasa run --enable-api`` on 127.0.0.1:port in its own process group."""
+def start_server(model: Path, port: int, log_path: Path, token: str) -> subprocess.Popen:
+    """``rasa run --enable-api --auth-token`` on 127.0.0.1:port in its own process group."""
     if not Path(model).exists():
         raise FileNotFoundError(f"model not found: {model} (train it with `make train`)")
     rasa = Path(sys.executable).with_name("rasa")
-    command = [str(rasa) if rasa.exists() else "rasa", "run", "--enable-api", "-i", "127.0.0.1",
-               "-p", str(port), "-m", str(model)]
+    command = [str(rasa) if rasa.exists() else "rasa", "run", "--enable-api", "--auth-token", token,
+               "-i", "127.0.0.1", "-p", str(port), "-m", str(model)]
     env = {**os.environ, "SANIC_HOST": "127.0.0.1"}
     log = open(log_path, "w")
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
-def wait_ready(url: str, server: Optional[subprocess.Popen], timeout: float, log_path: Optional[Path]) -> None:
+def wait_ready(url: str, server: Optional[subprocess.Popen], timeout: float, log_path: Optional[Path],
+               token: Optional[str] = None) -> None:
     """Until ``GET /status`` answers 200 with a loaded model (or the server dies / time runs out)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -105,7 +108,7 @@ def wait_ready(url: str, server: Optional[subprocess.Popen], timeout: float, log
             raise RuntimeError(f"rasa server exited with {server.returncode}:\n{tail}")
         client = None
         try:
-            client = ParseClient(url)
+            client = ParseClient(url, token)
             if client.get("/status") == 200:
                 return
         except (OSError, http.client.HTTPException):
@@ -127,9 +130,10 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def measure(url: str, n: int, warmup: int = 20, max_seconds: float = MAX_SECONDS) -> List[float]:
+def measure(url: str, n: int, warmup: int = 20, max_seconds: float = MAX_SECONDS,
+            token: Optional[str] = None) -> List[float]:
     """Milliseconds per ``/model/parse`` for ``n`` requests cycling through QUESTIONS."""
-    client = ParseClient(url)
+    client = ParseClient(url, token)
     try:
         for i in range(warmup):
             client.parse(QUESTIONS[i % len(QUESTIONS)])
@@ -153,14 +157,16 @@ def run(model: Path, n: int, port: int, url: Optional[str]) -> Dict[str, float]:
         raise ValueError("--n must be between 1 and 10000")
     server = None
     log_path = None
+    token = os.environ.get("RASA_API_TOKEN") or None  # of a server given by --url
     if url is None:
         url = f"http://127.0.0.1:{port}"
         log_path = Path(tempfile.gettempdir()) / f"bench_parse_{port}.log"
+        token = secrets.token_hex(16)  # the API is never open, not even for a benchmark
         print(f"starting rasa run on {url} with {model} (log: {log_path})", file=sys.stderr)
-        server = start_server(model, port, log_path)
+        server = start_server(model, port, log_path, token)
     try:
-        wait_ready(url, server, READY_TIMEOUT_S, log_path)
-        latencies = measure(url, n)
+        wait_ready(url, server, READY_TIMEOUT_S, log_path, token)
+        latencies = measure(url, n, token=token)
     finally:
         if server is not None:
             stop_server(server)

@@ -9,7 +9,7 @@ import sys
 from typing import List, Optional
 
 # Command groups, in the order ``--help`` lists them.
-GROUPS = ("bot.cli_kg", "bot.cli_nlu", "bot.cli_unanswered", "bot.cli_pretrain")
+GROUPS = ("bot.cli_serve", "bot.cli_kg", "bot.cli_nlu", "bot.cli_unanswered", "bot.cli_pretrain")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,12 +71,20 @@
     } catch (e) { /* storage full or disabled: the chat still works, without history */ }
   }
 
+  /* The sender id names this conversation on the server: 128 random bits, so nobody can
+     reach it by guessing. The server refuses ids shorter than 16 characters. */
+  var SENDER_ID = /^web-[0-9a-f]{32}$/;
+
   function newSenderId() {
-    if (window.crypto && window.crypto.randomUUID) return "web-" + window.crypto.randomUUID();
-    return "web-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var hex = "";
+    for (var i = 0; i < bytes.length; i++) hex += (bytes[i] + 256).toString(16).slice(1);
+    return "web-" + hex;
   }
 
-  var senderId = load("sender", null) || newSenderId();
+  var stored = load("sender", null);
+  var senderId = typeof stored === "string" && SENDER_ID.test(stored) ? stored : newSenderId();
   save("sender", senderId);
   var transcript = load("transcript", []);
   if (!Array.isArray(transcript)) transcript = [];

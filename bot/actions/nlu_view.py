@@ -27,12 +27,16 @@ class ParsedMessage:
     entities: List[Dict[str, Any]] = field(default_factory=list)
 
     def values(self, entity_type: str) -> List[str]:
-        """Canonical values of linked entities of one type, in order, without repeats."""
+        """Canonical values of linked entities of one type, in order, without repeats.
+
+        Only what the entity linker resolved to a graph node (``linked`` is True) counts: an
+        entity from anywhere else (a ``/intent{...}`` message, a client) never reaches a slot.
+        """
         out: List[str] = []
         for entity in self.entities:
-            if entity.get("entity") == entity_type and entity.get("linked", True):
+            if entity.get("entity") == entity_type and entity.get("linked") is True:
                 value = entity.get("value")
-                if value and value not in out:
+                if isinstance(value, str) and value and value not in out:
                     out.append(value)
         return out
 
@@ -42,7 +46,7 @@ class ParsedMessage:
         for entity in self.entities:
             if entity.get("entity") == entity_type and entity.get("linked") is False:
                 mention = entity.get("text") or entity.get("value")
-                if mention and mention not in out:
+                if isinstance(mention, str) and mention and mention not in out:
                     out.append(mention)
         return out
 

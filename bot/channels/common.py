@@ -1,22 +1,35 @@
-"""Code shared by the web widget and HIS channels.
+"""The one request validator and reply machinery of every channel (web widget, HIS, REST).
 
-Both channels take a JSON request, hand one user message to Rasa, and answer with the
-bot's messages as ``{"text", "custom"}`` pairs. The helpers here do that once: reading
-and checking the request body, collecting the bot's messages, and turning every failure
-into a JSON error (``{"error": {"code", "message"}}``) instead of a stack trace.
+Why: a channel is the edge where hostile or broken input arrives, so all of them check it
+the same way, once: the body size before the body is read whole, a JSON object of bounded
+depth, ``sender`` and ``message`` strings, the message length, control characters and
+lone surrogates removed, text typed as ``/intent{...}`` neutralised, and each channel's
+sender ids kept in their own namespace (``web:…``, ``his:…``, ``rest:…``) so no channel
+can read or continue another's conversation. Every refusal is a JSON 4xx
+(``{"error": {"code", "message"}}``); a failure or a timeout inside the dialogue engine
+becomes a polite ``service_unavailable`` bot message, never a 5xx or a stack trace.
+
+:class:`ChatChannel` is the base of the three channels: a subclass says how it
+authenticates, which fields it reads and how its reply looks.
 """
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.actions.payload import build_payload
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +39,17 @@ DEFAULT_MAX_MESSAGE_LENGTH = 1000
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_RESPONSE_TIMEOUT = 60.0
 MAX_ID_LENGTH = 128
+# Deepest nesting of objects/arrays accepted in a body ({"metadata": {"a": [1]}} is 3).
+MAX_JSON_DEPTH = 8
+# The only intent triggers a client may send: the payloads of the bot's own buttons.
+BUTTON_PAYLOADS: FrozenSet[str] = frozenset({"/accept", "/deny"})
+# Rasa reads text starting with this prefix as "/intent{entities}" and skips the NLU.
+INTENT_PREFIX = "/"
+# What replaces that prefix in text a user typed: the full-width solidus reads the same.
+NEUTRAL_PREFIX = "\uff0f"
+# Said when the dialogue engine fails or does not answer in time (never silence, never a 5xx).
+SERVICE_UNAVAILABLE_TEXT = ("抱歉，系统暂时无法回答您的问题，请稍后再试。"
+                            "如有胸痛、呼吸困难、意识不清、大出血等紧急情况，请立即拨打120或前往最近医院的急诊。")
 
 
 class ChannelConfigError(RasaException):
@@ -42,7 +66,7 @@ class RequestError(Exception):
 
 def error_response(status: int, code: str, message: str, *, details: Optional[Mapping[str, Any]] = None,
                    headers: Optional[Dict[str, str]] = None, **top_level: Any) -> HTTPResponse:
-    """The one JSON error shape of both channels.
+    """The one JSON error shape of every channel.
 
     ``{"error": {"code", "message", **details}, **top_level}`` — ``details`` says what was
     wrong (``field``, ``max_length``); ``top_level`` carries e.g. the HIS ``request_id``.
@@ -77,23 +101,120 @@ class PairedOutputChannel(CollectingOutputChannel):
         self.messages.append(paired)
 
 
-def read_json_object(request: Request, max_body_bytes: int) -> Dict[str, Any]:
-    """The request body as a JSON object; 413 if too large, 400 if not a JSON object."""
-    body = request.body or b""
-    if len(body) > max_body_bytes:
-        raise RequestError(413, "body_too_large", f"request body over {max_body_bytes} bytes",
-                           max_body_bytes=max_body_bytes)
+# ---------------------------------------------------------------------------------- body
+async def read_body(request: Request, max_body_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``max_body_bytes``.
+
+    On a streamed route (``stream=True``) the body is read chunk by chunk and reading stops
+    at the limit; a ``Content-Length`` over the limit is refused before anything is read.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > max_body_bytes:
+        raise _too_large(max_body_bytes)
+    if request.stream is None:  # the body was read by Sanic already (non-streamed route)
+        body = request.body or b""
+        if len(body) > max_body_bytes:
+            raise _too_large(max_body_bytes)
+        return body
+    chunks: List[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size > max_body_bytes:
+            raise _too_large(max_body_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_body_bytes: int) -> RequestError:
+    return RequestError(413, "body_too_large", f"request body over {max_body_bytes} bytes",
+                        max_body_bytes=max_body_bytes)
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), computed without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+            deepest = max(deepest, depth + 1)
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+            deepest = max(deepest, depth + 1)
+    return deepest
+
+
+def parse_json_object(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Dict[str, Any]:
+    """``body`` as a JSON object (UTF-8, at most ``max_depth`` levels deep); 400 otherwise."""
     if not body.strip():
         raise RequestError(400, "malformed_json", "request body is empty; expected a JSON object")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RequestError(400, "malformed_json", "request body is not valid UTF-8") from None
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    except ValueError as exc:
         raise RequestError(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise RequestError(400, "malformed_json", "request body must be a JSON object")
+    if json_depth(data) > max_depth:
+        raise _too_deep(max_depth)
     return data
 
 
+def _too_deep(max_depth: int) -> RequestError:
+    return RequestError(400, "malformed_json", f"request body is nested deeper than {max_depth} levels",
+                        max_depth=max_depth)
+
+
+# ---------------------------------------------------------------------------------- text
+def clean_text(value: str) -> str:
+    """``value`` without control, format and surrogate characters; line breaks and tabs become spaces.
+
+    NUL, escape sequences, zero-width and bidirectional controls and lone surrogates (which
+    JSON's ``\\ud800`` escapes can produce and which no database or encoder accepts) carry
+    nothing a patient meant to say.
+    """
+    out = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029":
+            out.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def neutralise_commands(text: str, allowed: FrozenSet[str] = BUTTON_PAYLOADS) -> str:
+    """Text a user typed stays text: a leading ``/`` is replaced unless the message is a button payload.
+
+    Why: Rasa reads ``/diagnosis{"disease": …}`` as an intent with entities and skips the
+    NLU, so anybody could set any slot to any value. Only the bot's own button payloads
+    (``/accept``, ``/deny``, no entities) still reach Rasa as intents.
+    """
+    stripped = text.strip()
+    if stripped in allowed:
+        return stripped
+    if not stripped.startswith(INTENT_PREFIX):
+        return text
+    at = text.index(INTENT_PREFIX)  # the leading one: only whitespace comes before it
+    return text[:at] + NEUTRAL_PREFIX + text[at + 1:]
+
+
+def namespaced(channel: str, sender: str) -> str:
+    """The conversation id of ``sender`` in ``channel``: channels never share a conversation."""
+    return f"{channel}:{sender}"
+
+
+# ---------------------------------------------------------------------------------- fields
 def string_field(data: Mapping[str, Any], name: str, *, required: bool = True,
                  max_length: Optional[int] = MAX_ID_LENGTH, too_long_status: int = 400) -> Optional[str]:
     """Field ``name`` as a non-blank string of at most ``max_length`` characters.
@@ -118,26 +239,33 @@ def string_field(data: Mapping[str, Any], name: str, *, required: bool = True,
     return value
 
 
-async def collect_replies(on_new_message: OnNewMessage, text: str, sender_id: str, input_channel: str,
-                          metadata: Optional[Dict[str, Any]], timeout: float) -> List[Dict[str, Any]]:
-    """Run one user message through Rasa and return the bot's paired messages.
-
-    Raises ``RequestError`` 504 when the dialogue takes longer than ``timeout`` seconds and
-    500 (logged with its traceback, which the client does not see) when it fails.
-    """
-    collector = PairedOutputChannel()
-    message = UserMessage(text, collector, sender_id, input_channel=input_channel, metadata=metadata)
-    try:
-        await asyncio.wait_for(on_new_message(message), timeout=timeout)
-    except asyncio.TimeoutError:
-        logger.error("%s: no reply for sender %s within %.0f s", input_channel, sender_id, timeout)
-        raise RequestError(504, "timeout", f"the dialogue engine did not answer within {timeout:g} s") from None
-    except Exception:  # any failure inside Rasa or the action server: log it, answer JSON
-        logger.exception("%s: handling a message from sender %s failed", input_channel, sender_id)
-        raise RequestError(500, "internal_error", "the dialogue engine failed; see the server log") from None
-    return collector.messages
+def id_field(data: Mapping[str, Any], name: str, *, required: bool = True) -> Optional[str]:
+    """An identifier (``sender``, ``request_id``): a printable string of at most 128 characters."""
+    value = string_field(data, name, required=required)
+    if value is not None and (clean_text(value) != value or any(ch.isspace() for ch in value)):
+        raise RequestError(400, "invalid_field",
+                           f"field '{name}' must not contain spaces or control characters", field=name)
+    return value
 
 
+def message_field(data: Mapping[str, Any], max_length: int) -> str:
+    """The user's message: a string of at most ``max_length`` characters, cleaned, not blank after cleaning."""
+    raw = string_field(data, "message", max_length=max_length, too_long_status=413)
+    text = clean_text(raw or "")
+    if not text.strip():
+        raise RequestError(400, "invalid_field", "field 'message' has no printable characters", field="message")
+    return neutralise_commands(text)
+
+
+def metadata_field(data: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """Optional ``metadata``: a JSON object (its depth is bounded by the body's)."""
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError(400, "invalid_field", "field 'metadata' must be a JSON object", field="metadata")
+    return metadata
+
+
+# ---------------------------------------------------------------------------------- config
 def positive_number(config: Mapping[str, Any], key: str, default: float, *, integer: bool = True) -> Any:
     """``config[key]`` (or ``default``) checked to be a positive number; clear error otherwise."""
     value = config.get(key, default)
@@ -150,7 +278,7 @@ def positive_number(config: Mapping[str, Any], key: str, default: float, *, inte
     return value
 
 
-# The per-request limits both channels read from their credentials.yml section.
+# The per-request limits every channel reads from its credentials.yml section.
 LIMIT_SETTINGS = frozenset({"max_message_length", "max_body_bytes", "response_timeout"})
 
 
@@ -170,3 +298,149 @@ def check_known_keys(section: str, config: Mapping[str, Any], known: set) -> Non
     if unknown:
         raise ChannelConfigError(f"credentials.yml section '{section}': unknown settings {unknown}; "
                                  f"known: {sorted(known)}")
+
+
+# ---------------------------------------------------------------------------------- tokens
+def read_token(section: str, token_env: Any) -> Optional[str]:
+    """The bearer token from the environment variable ``token_env`` (None, with a warning, when unset)."""
+    if not isinstance(token_env, str) or not token_env:
+        raise ChannelConfigError(f"credentials.yml: 'token_env' must be a variable name, got {token_env!r}")
+    token = os.environ.get(token_env, "")
+    if not token:
+        logger.warning("%s: environment variable %s is unset or empty; this channel will answer "
+                       "503 not_configured to every request", section, token_env)
+    return token or None
+
+
+def check_bearer(request: Request, token: Optional[bytes], token_env: str, channel: str) -> None:
+    """503 when no token is configured, 401 unless ``Authorization: Bearer`` matches (constant time)."""
+    if token is None:
+        raise RequestError(503, "not_configured",
+                           f"the {channel} channel is disabled: {token_env} is not set on the server")
+    scheme, _, presented = (request.headers.get("authorization") or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise RequestError(401, "unauthorized", "missing 'Authorization: Bearer <token>' header")
+    if not hmac.compare_digest(presented.strip().encode("utf-8"), token):
+        raise RequestError(401, "unauthorized", "invalid token")
+
+
+# ---------------------------------------------------------------------------------- dialogue
+def service_unavailable_message() -> Dict[str, Any]:
+    """The bot message a channel sends itself when the dialogue engine failed or timed out."""
+    return {"text": SERVICE_UNAVAILABLE_TEXT, "custom": build_payload("service_unavailable")}
+
+
+async def run_dialogue(on_new_message: OnNewMessage, output: OutputChannel, text: str, sender_id: str,
+                       input_channel: str, metadata: Optional[Dict[str, Any]], timeout: float) -> bool:
+    """Run one user message through Rasa into ``output``; False when it failed or timed out.
+
+    The failure is logged with its traceback (the client never sees it); the caller then
+    sends :func:`service_unavailable_message` so the patient is never left without a reply.
+    """
+    message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
+    try:
+        await asyncio.wait_for(on_new_message(message), timeout=timeout)
+        return True
+    except asyncio.TimeoutError:
+        logger.error("%s: no reply for sender %s within %.0f s", input_channel, sender_id, timeout)
+    except Exception:  # any failure inside Rasa or the action server: log it, answer politely
+        logger.exception("%s: handling a message from sender %s failed", input_channel, sender_id)
+    return False
+
+
+async def collect_replies(on_new_message: OnNewMessage, text: str, sender_id: str, input_channel: str,
+                          metadata: Optional[Dict[str, Any]], timeout: float) -> List[Dict[str, Any]]:
+    """The bot's paired ``{"text", "custom"}`` messages for one user message.
+
+    When the dialogue fails or times out, the messages sent so far are followed by the
+    ``service_unavailable`` message.
+    """
+    collector = PairedOutputChannel()
+    if not await run_dialogue(on_new_message, collector, text, sender_id, input_channel, metadata, timeout):
+        collector.messages.append(service_unavailable_message())
+    return collector.messages
+
+
+# ---------------------------------------------------------------------------------- channel
+@dataclass
+class ChatRequest:
+    """One validated chat request: who (as the client named it), what, and extras."""
+
+    sender: str
+    text: str
+    metadata: Optional[Dict[str, Any]] = None
+    request_id: Optional[str] = None
+    extras: Dict[str, Any] = field(default_factory=dict)
+
+
+class ChatChannel(InputChannel):
+    """Base of the project's channels: one validation path, namespaced senders, JSON errors.
+
+    A subclass sets ``SECTION`` and ``SETTINGS``, and may override :meth:`authorize`,
+    :meth:`parse` (which fields it reads), :meth:`check_sender`, :meth:`reply` (the
+    response body) and :meth:`refuse` (the error response).
+    """
+
+    SECTION = ""
+    SETTINGS: FrozenSet[str] = LIMIT_SETTINGS
+
+    def __init__(self, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 response_timeout: float = DEFAULT_RESPONSE_TIMEOUT) -> None:
+        self.max_message_length = max_message_length
+        self.max_body_bytes = max_body_bytes
+        self.response_timeout = response_timeout
+
+    def authorize(self, request: Request) -> None:
+        """Raise ``RequestError`` when the request may not use this channel (default: anyone may)."""
+
+    def check_sender(self, sender: str) -> None:
+        """Raise ``RequestError`` for a sender id this channel does not accept (default: any id)."""
+
+    def parse(self, data: Dict[str, Any]) -> ChatRequest:
+        """The request's fields: ``sender`` and ``message``."""
+        sender = id_field(data, "sender")
+        self.check_sender(sender)
+        return ChatRequest(sender=sender, text=message_field(data, self.max_message_length))
+
+    async def read(self, request: Request) -> ChatRequest:
+        """Authorise, then read and validate the body."""
+        self.authorize(request)
+        return self.parse(parse_json_object(await read_body(request, self.max_body_bytes)))
+
+    def conversation_id(self, sender: str) -> str:
+        return namespaced(self.name(), sender)
+
+    async def answer(self, chat: ChatRequest, on_new_message: OnNewMessage) -> List[Dict[str, Any]]:
+        """The paired bot messages for ``chat`` (never empty of a reply when the engine fails)."""
+        return await collect_replies(on_new_message, chat.text, self.conversation_id(chat.sender), self.name(),
+                                     chat.metadata, self.response_timeout)
+
+    def reply(self, chat: ChatRequest, messages: List[Dict[str, Any]]) -> HTTPResponse:
+        return json_response({"messages": messages})
+
+    def refuse(self, error: RequestError, request: Request) -> HTTPResponse:
+        return error_response(error.status, error.code, error.message, details=error.details)
+
+    async def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        """Validate, run the dialogue, and turn it into a response (override for streaming)."""
+        chat = await self.read(request)
+        return self.reply(chat, await self.answer(chat, on_new_message))
+
+    async def handle(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        """:meth:`respond`, with every refusal a JSON 4xx and every bug a polite JSON reply."""
+        try:
+            return await self.respond(request, on_new_message)
+        except RequestError as exc:
+            return self.refuse(exc, request)
+        except Exception:  # a bug in this channel: log it, still answer JSON without details
+            logger.exception("%s channel: unexpected failure", self.name())
+            return json_response({"messages": [service_unavailable_message()]})
+
+
+def json_errors(blueprint: Any) -> None:
+    """Make Sanic's own errors (404, 405, a body over Sanic's limit) JSON for the whole app."""
+
+    @blueprint.listener("before_server_start")
+    async def _json_fallback(app: Any, _loop: Any) -> None:
+        app.config.FALLBACK_ERROR_FORMAT = "json"

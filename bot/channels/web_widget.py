@@ -16,7 +16,6 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Text
 
-from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -27,15 +26,12 @@ from bot.channels.common import (
     DEFAULT_RESPONSE_TIMEOUT,
     LIMIT_SETTINGS,
     ChannelConfigError,
+    ChatChannel,
     OnNewMessage,
     RequestError,
     check_known_keys,
-    collect_replies,
-    error_response,
-    json_response,
-    read_json_object,
+    json_errors,
     read_limits,
-    string_field,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,6 +46,10 @@ STATIC_FILES = {
 }
 SETTINGS = {"cors_origins"} | LIMIT_SETTINGS
 CORS_MAX_AGE = "600"
+# The widget makes its sender id from 128 random bits; shorter or other ids are refused,
+# so a conversation cannot be reached by guessing a simple id like "1" or "test".
+SENDER_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+MIN_SENDER_LENGTH = 16
 
 
 def _origins(value: Any) -> frozenset:
@@ -67,8 +67,11 @@ def _origins(value: Any) -> frozenset:
     return origins
 
 
-class WebWidgetInput(InputChannel):
+class WebWidgetInput(ChatChannel):
     """Serves the chat widget and its message webhook (paired ``{text, custom}`` replies)."""
+
+    SECTION = SECTION
+    SETTINGS = frozenset(SETTINGS)
 
     @classmethod
     def name(cls) -> Text:
@@ -89,10 +92,8 @@ class WebWidgetInput(InputChannel):
         missing = [name for name in STATIC_FILES if not (web_dir / name).is_file()]
         if missing:
             raise ChannelConfigError(f"web widget files missing from {web_dir}: {missing}")
+        super().__init__(max_message_length, max_body_bytes, response_timeout)
         self.cors_origins = frozenset(cors_origins)
-        self.max_message_length = max_message_length
-        self.max_body_bytes = max_body_bytes
-        self.response_timeout = response_timeout
         self.web_dir = web_dir
 
     def allowed_origin(self, origin: Optional[str]) -> Optional[str]:
@@ -108,20 +109,12 @@ class WebWidgetInput(InputChannel):
         return await response.file(self.web_dir / name, mime_type=STATIC_FILES[name],
                                    headers={"Cache-Control": "no-cache"})
 
-    async def handle(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        """Validate ``{"sender", "message"}``, run the dialogue, answer the paired messages."""
-        try:
-            data = read_json_object(request, self.max_body_bytes)
-            sender = string_field(data, "sender")
-            text = string_field(data, "message", max_length=self.max_message_length, too_long_status=413)
-            messages = await collect_replies(on_new_message, text, sender, self.name(), None,
-                                             self.response_timeout)
-            return json_response({"messages": messages})
-        except RequestError as exc:
-            return error_response(exc.status, exc.code, exc.message, details=exc.details)
-        except Exception:  # a bug in this channel: log it, still answer JSON
-            logger.exception("web widget channel: unexpected failure")
-            return error_response(500, "internal_error", "unexpected server error; see the server log")
+    def check_sender(self, sender: str) -> None:
+        """Only ids shaped like the widget's own random ones (16-128 of ``A-Za-z0-9-_``)."""
+        if len(sender) < MIN_SENDER_LENGTH or not set(sender) <= SENDER_ALPHABET:
+            raise RequestError(400, "invalid_field",
+                               f"field 'sender' must be {MIN_SENDER_LENGTH} to 128 characters of "
+                               "A-Z, a-z, 0-9, '-' and '_' (the widget makes a random one)", field="sender")
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, the widget files, the webhook and its CORS handling (mounted at /webhooks/web/)."""
@@ -142,7 +135,7 @@ class WebWidgetInput(InputChannel):
         async def styles(request: Request) -> HTTPResponse:
             return await self.static("widget.css")
 
-        @web.route("/webhook", methods=["POST"])
+        @web.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             return await self.handle(request, on_new_message)
 
@@ -165,4 +158,5 @@ class WebWidgetInput(InputChannel):
                 resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
                 resp.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
 
+        json_errors(web)
         return web

@@ -105,7 +105,7 @@ def test_reload_keeps_the_conversation_and_pending_question(server, widget):
     assert widget.items(treatment) == ["药物治疗", "多休息多饮水"]
     stored = widget.driver.execute_script(
         "return Object.keys(localStorage).filter(k => k.endsWith(':sender')).map(k => JSON.parse(localStorage[k]))")
-    assert {m.sender_id for m in server.agent.received} == set(stored)  # one sender across the reload
+    assert {m.sender_id for m in server.agent.received} == {"web:" + s for s in stored}  # one sender across the reload
     assert stored[0].startswith("web-")
 
 

@@ -52,7 +52,7 @@ def test_sender_metadata_and_channel_reach_rasa(server):
     post(server, {"sender": "patient-7", "message": "你好", "request_id": "r-7",
                   "metadata": {"department": "内科"}})
     message = server.agent.received[-1]
-    assert (message.sender_id, message.text, message.input_channel) == ("patient-7", "你好", "his")
+    assert (message.sender_id, message.text, message.input_channel) == ("his:patient-7", "你好", "his")
     assert message.metadata == {"department": "内科", "request_id": "r-7"}
 
 
@@ -119,19 +119,20 @@ def test_oversized_body_is_413(server):
     assert status == 413 and body["error"]["code"] == "body_too_large"
 
 
-def test_dialogue_failure_is_a_json_500_without_traceback(server, caplog):
+def test_dialogue_failure_is_a_polite_reply_without_traceback(server, caplog):
     with caplog.at_level(logging.ERROR, logger="bot.channels.common"):
         status, _, body = post(server, {"sender": "a", "message": "boom", "request_id": "b-1"})
-    assert status == 500
-    assert body == {"error": {"code": "internal_error", "message": "the dialogue engine failed; see the server log"},
-                    "request_id": "b-1"}
+    assert status == 200 and body["request_id"] == "b-1"
+    [message] = body["messages"]
+    assert message["custom"]["strategy"] == "service_unavailable" and "120" in message["text"]
+    assert "Traceback" not in json.dumps(body) and "simulated" not in json.dumps(body)
     assert any("simulated failure" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
 
 
-def test_slow_dialogue_is_a_504(server):
+def test_slow_dialogue_gets_the_service_unavailable_reply(server):
     status, _, body = post(server, {"sender": "a", "message": "slow", "request_id": "s-1"})
-    assert status == 504
-    assert body["error"]["code"] == "timeout" and body["request_id"] == "s-1"
+    assert status == 200 and body["request_id"] == "s-1"
+    assert [m["custom"]["strategy"] for m in body["messages"]] == ["service_unavailable"]
 
 
 def test_health_needs_no_token(server):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, RefResolver
 
-from bot.actions.payload import STRATEGIES, build_payload
+from bot.actions.payload import ALL_STRATEGIES, build_payload
 from tests.channels.server import HIS_TEST_TOKEN, ChannelServer
 
 DOC = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "his-openapi.yaml").read_text(encoding="utf-8"))
@@ -31,7 +31,7 @@ def response_schema(status: int):
 
 def test_payload_schema_is_the_payload():
     custom = DOC["components"]["schemas"]["Custom"]
-    assert tuple(custom["properties"]["strategy"]["enum"]) == STRATEGIES
+    assert tuple(custom["properties"]["strategy"]["enum"]) == ALL_STRATEGIES
     assert set(custom["required"]) == set(custom["properties"]) == set(build_payload("answer"))
 
 
@@ -52,8 +52,8 @@ def test_examples_match_their_schemas():
     (400, {"sender": "a"}, AUTH),
     (401, {"sender": "a", "message": "你好"}, {"Authorization": "Bearer nope"}),
     (413, {"sender": "a", "message": "长" * 21}, AUTH),
-    (500, {"sender": "a", "message": "boom"}, AUTH),
-    (504, {"sender": "a", "message": "slow"}, AUTH),
+    (200, {"sender": "a", "message": "boom"}, AUTH),
+    (200, {"sender": "a", "message": "slow"}, AUTH),
 ])
 def test_real_responses_match_the_document(his_server, status, body, headers):
     got, _, reply = his_server.request("POST", URL, body, headers=headers)

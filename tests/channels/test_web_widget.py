@@ -11,6 +11,7 @@ from tests.channels.server import ChannelServer
 
 ALLOWED = "https://www.hospital.example"
 URL = "/webhooks/web/webhook"
+SENDER = "web-0123456789abcdef0123456789abcdef"  # shaped like the widget's random ids
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_only_the_widget_files_are_reachable(server):
 
 
 def test_reply_pairs_text_and_custom(server):
-    status, _, body = server.request("POST", URL, {"sender": "web-1", "message": "感冒症状"})
+    status, _, body = server.request("POST", URL, {"sender": SENDER, "message": "感冒症状"})
     assert status == 200
     assert body == {"messages": [{
         "text": "感冒的常见症状有：发热、咳嗽。",
@@ -65,18 +66,20 @@ def test_reply_pairs_text_and_custom(server):
                    "disease": "感冒", "items": ["发热", "咳嗽"], "departments": []},
     }]}
     message = server.agent.received[-1]
-    assert (message.sender_id, message.input_channel) == ("web-1", "web")
+    assert (message.sender_id, message.input_channel) == ("web:" + SENDER, "web")
 
 
 def test_two_bot_messages_come_back_as_two_pairs(server):
-    body = server.request("POST", URL, {"sender": "web-1", "message": "two"})[2]
+    body = server.request("POST", URL, {"sender": SENDER, "message": "two"})[2]
     assert [(m["text"] is not None, m["custom"]["strategy"]) for m in body["messages"]] == [
         (True, "answer"), (True, "clarify")]
 
 
 @pytest.mark.parametrize("body, status, code", [
-    ({"sender": "w", "message": "一二三四五六七八九十十"}, 413, "message_too_long"),
-    ({"sender": "w"}, 400, "missing_field"),
+    ({"sender": SENDER, "message": "一二三四五六七八九十十"}, 413, "message_too_long"),
+    ({"sender": SENDER}, 400, "missing_field"),
+    ({"sender": "w", "message": "hi"}, 400, "invalid_field"),
+    ({"sender": "1234567890123456789<", "message": "hi"}, 400, "invalid_field"),
     ({"sender": 1, "message": "hi"}, 400, "invalid_field"),
 ])
 def test_bad_messages_are_json_errors(server, body, status, code):
@@ -89,13 +92,14 @@ def test_malformed_json_is_400(server):
     assert status == 400 and reply["error"]["code"] == "malformed_json"
 
 
-def test_dialogue_failure_is_json_500(server):
-    status, _, reply = server.request("POST", URL, {"sender": "w", "message": "boom"})
-    assert status == 500 and reply["error"]["code"] == "internal_error"
+def test_dialogue_failure_is_a_polite_reply(server):
+    status, _, reply = server.request("POST", URL, {"sender": SENDER, "message": "boom"})
+    assert status == 200
+    assert [m["custom"]["strategy"] for m in reply["messages"]] == ["service_unavailable"]
 
 
 def test_allowed_origin_gets_cors_headers(server):
-    status, headers, _ = server.request("POST", URL, {"sender": "w", "message": "hi"}, headers={"Origin": ALLOWED})
+    status, headers, _ = server.request("POST", URL, {"sender": SENDER, "message": "hi"}, headers={"Origin": ALLOWED})
     assert status == 200 and headers["access-control-allow-origin"] == ALLOWED
     status, headers, _ = server.request("OPTIONS", URL, headers={
         "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
@@ -107,7 +111,7 @@ def test_allowed_origin_gets_cors_headers(server):
 
 
 def test_other_origins_get_no_cors_headers(server):
-    _, headers, _ = server.request("POST", URL, {"sender": "w", "message": "hi"},
+    _, headers, _ = server.request("POST", URL, {"sender": SENDER, "message": "hi"},
                                    headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in headers
     _, headers, _ = server.request("OPTIONS", URL, headers={

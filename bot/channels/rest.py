@@ -1,0 +1,150 @@
+"""REST channel: Rasa's ``/webhooks/rest/webhook`` format, behind the project's request checks.
+
+``POST /webhooks/rest/webhook`` ``{"sender", "message", "metadata"?}`` answers Rasa's list
+``[{"recipient_id", "text"}, {"recipient_id", "custom"}, …]``; with ``?stream=true`` the
+same messages come one JSON object per line as they are sent. ``GET /webhooks/rest/`` is
+a health check.
+
+Why not Rasa's own ``RestInput``: it reads the body with no size limit (Sanic's 100 MB),
+assumes a dict of strings (an empty body, ``null``, a list or a number gave 500s), takes
+``input_channel`` from the client (so a REST client could pose as another channel), lets
+a failed dialogue answer ``[]`` and a failed stream hang forever, and shares conversations
+with every other channel. This channel keeps its request and response format and goes
+through :class:`bot.channels.common.ChatChannel` like the others: ``rest:``-namespaced
+senders, the same validation, JSON errors, a polite ``service_unavailable`` message
+instead of silence. With ``token_env`` set in ``credentials.yml`` it requires
+``Authorization: Bearer <token>`` (recommended in production, or remove the section).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.channels.rest import QueueOutputChannel
+from rasa.utils.endpoints import bool_arg
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.common import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_MESSAGE_LENGTH,
+    DEFAULT_RESPONSE_TIMEOUT,
+    LIMIT_SETTINGS,
+    ChatChannel,
+    ChatRequest,
+    OnNewMessage,
+    check_bearer,
+    check_known_keys,
+    id_field,
+    json_errors,
+    json_response,
+    message_field,
+    metadata_field,
+    read_limits,
+    read_token,
+    run_dialogue,
+    service_unavailable_message,
+)
+
+SECTION = "bot.channels.rest.RestInput"
+SETTINGS = {"token_env"} | LIMIT_SETTINGS
+_DONE = object()  # end of a streamed reply
+
+
+class RestInput(ChatChannel):
+    """Rasa's REST webhook format with namespaced senders, validation and an optional token."""
+
+    SECTION = SECTION
+    SETTINGS = frozenset(SETTINGS)
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
+        config = dict(credentials or {})
+        check_known_keys(SECTION, config, SETTINGS)
+        token_env = config.get("token_env")
+        token = read_token(SECTION, token_env) if token_env is not None else None
+        return cls(token=token, token_env=token_env, require_token=token_env is not None, **read_limits(config))
+
+    def __init__(self, token: Optional[str] = None, token_env: Optional[str] = None, require_token: bool = False,
+                 max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 response_timeout: float = DEFAULT_RESPONSE_TIMEOUT) -> None:
+        super().__init__(max_message_length, max_body_bytes, response_timeout)
+        self.token = token.encode("utf-8") if token else None
+        self.token_env = token_env or ""
+        self.require_token = require_token or token is not None
+
+    def authorize(self, request: Request) -> None:
+        """With a token configured (``token_env``), only ``Authorization: Bearer <token>`` may post."""
+        if self.require_token:
+            check_bearer(request, self.token, self.token_env, "REST")
+
+    def parse(self, data: Dict[str, Any]) -> ChatRequest:
+        """``sender``, ``message`` and optional ``metadata``; Rasa's ``input_channel`` field is ignored."""
+        return ChatRequest(sender=id_field(data, "sender"), text=message_field(data, self.max_message_length),
+                           metadata=metadata_field(data))
+
+    @staticmethod
+    def outward(message: Dict[str, Any], sender: str) -> Dict[str, Any]:
+        """A collected message as the client sees it: its own sender id as ``recipient_id``."""
+        return {**message, "recipient_id": sender}
+
+    async def collect(self, chat: ChatRequest, on_new_message: OnNewMessage,
+                      output: CollectingOutputChannel) -> None:
+        """Run the dialogue into ``output``; a failure or timeout adds the service-unavailable message."""
+        conversation = self.conversation_id(chat.sender)
+        if not await run_dialogue(on_new_message, output, chat.text, conversation, self.name(),
+                                  chat.metadata, self.response_timeout):
+            await output.send_response(conversation, service_unavailable_message())
+
+    async def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        chat = await self.read(request)
+        if bool_arg(request, "stream", default=False):
+            return response.stream(self.streamer(chat, on_new_message), content_type="text/event-stream")
+        collector = CollectingOutputChannel()
+        await self.collect(chat, on_new_message, collector)
+        return json_response([self.outward(m, chat.sender) for m in collector.messages])
+
+    def streamer(self, chat: ChatRequest, on_new_message: OnNewMessage) -> Any:
+        """Writes each bot message as one JSON line as it is sent; always ends (timeout included)."""
+
+        async def stream(resp: Any) -> None:
+            queue: asyncio.Queue = asyncio.Queue()
+
+            async def produce() -> None:
+                try:
+                    await self.collect(chat, on_new_message, QueueOutputChannel(queue))
+                finally:
+                    await queue.put(_DONE)
+
+            task = asyncio.ensure_future(produce())
+            try:
+                while (item := await queue.get()) is not _DONE:
+                    await resp.write(json.dumps(self.outward(item, chat.sender), ensure_ascii=False) + "\n")
+            finally:
+                await task
+
+        return stream
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """A health check and the webhook (mounted at /webhooks/rest/)."""
+        rest = Blueprint("hospital_rest_channel", __name__)
+
+        @rest.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return json_response({"status": "ok"})
+
+        @rest.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(request, on_new_message)
+
+        json_errors(rest)
+        return rest
+

@@ -1,0 +1,28 @@
+"""One real bot for the adversarial suites: every channel, the Rasa API on with a token.
+
+Started once per test session (model loading takes most of a minute) as ``make run API=1``
+would start it, with tokens for the HIS channel and the Rasa HTTP API; the REST channel is
+configured as in the repository's credentials.yml.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.live import LiveBot, require_model
+
+ROOT = Path(__file__).resolve().parents[2]
+HIS_TOKEN = "adversarial-his-token-5b1e"
+API_TOKEN = "adversarial-api-token-93c7"
+WEB_SENDER = "web-5f0c2b9a7d3e4f61a8b0c1d2e3f4a5b6"
+
+
+@pytest.fixture(scope="session")
+def live_bot(tmp_path_factory) -> Iterator[LiveBot]:
+    require_model()
+    env = {"HIS_TOKEN": HIS_TOKEN, "RASA_API_TOKEN": API_TOKEN}
+    with LiveBot(tmp_path_factory.mktemp("adversarial"), ROOT / "results" / "adversarial", env=env,
+                 api=True) as bot:
+        yield bot

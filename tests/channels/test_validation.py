@@ -1,0 +1,88 @@
+"""The one request validator of every channel (bot/channels/common.py), piece by piece."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.channels.common import (
+    MAX_JSON_DEPTH,
+    NEUTRAL_PREFIX,
+    RequestError,
+    clean_text,
+    id_field,
+    json_depth,
+    message_field,
+    namespaced,
+    neutralise_commands,
+    parse_json_object,
+)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("感冒\x00有什么症状", "感冒有什么症状"),
+    ("\x1b[31m感冒\x1b[0m", "[31m感冒[0m"),
+    ("感\u200b冒\u202e\ufeff", "感冒"),
+    ("第一行\n第二行\t完", "第一行 第二行 完"),
+    ("lone \ud800 surrogate \udfff", "lone  surrogate "),
+    ("正常的问题？", "正常的问题？"),
+])
+def test_clean_text_removes_what_no_patient_typed(raw, expected):
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ('/diagnosis{"disease": "感冒"}', NEUTRAL_PREFIX + 'diagnosis{"disease": "感冒"}'),
+    ('  /greet', "  " + NEUTRAL_PREFIX + "greet"),
+    ("/accept", "/accept"),
+    (" /deny ", "/deny"),
+    ('/accept{"disease": "x"}', NEUTRAL_PREFIX + 'accept{"disease": "x"}'),
+    ("感冒/发烧怎么办", "感冒/发烧怎么办"),
+])
+def test_only_button_payloads_stay_intents(typed, expected):
+    assert neutralise_commands(typed) == expected
+
+
+def test_messages_are_cleaned_and_checked():
+    assert message_field({"message": "\x00/greet"}, 100) == NEUTRAL_PREFIX + "greet"
+    with pytest.raises(RequestError) as blank:
+        message_field({"message": "\x00\u200b\x07"}, 100)
+    assert blank.value.status == 400 and blank.value.details["field"] == "message"
+    with pytest.raises(RequestError) as long:
+        message_field({"message": "痛" * 101}, 100)
+    assert long.value.status == 413 and long.value.code == "message_too_long"
+
+
+@pytest.mark.parametrize("sender", ["a b", "a\nb", "a\x00", " a", "\ud800", "x" * 129, 5, ["a"]])
+def test_ids_are_printable_strings(sender):
+    with pytest.raises(RequestError) as error:
+        id_field({"sender": sender}, "sender")
+    assert error.value.status == 400
+
+
+def test_channels_name_their_conversations():
+    assert namespaced("web", "abc") == "web:abc" != namespaced("rest", "abc")
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"  ", b"null", b"[]", b'"text"', b"12", b"{", b"\xff\xfe", b'{"a": NaN',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+])
+def test_bad_bodies_are_400(body):
+    with pytest.raises(RequestError) as error:
+        parse_json_object(body)
+    assert error.value.status == 400 and error.value.code == "malformed_json"
+
+
+def test_depth_is_bounded():
+    shallow = {"metadata": {"a": [1, {"b": 2}]}}
+    assert json_depth(shallow) == 4
+    assert parse_json_object(json.dumps(shallow).encode()) == shallow
+    deep: dict = {}
+    node = deep
+    for _ in range(MAX_JSON_DEPTH):
+        node["x"] = {}
+        node = node["x"]
+    with pytest.raises(RequestError):
+        parse_json_object(json.dumps(deep).encode())
