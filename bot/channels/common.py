@@ -330,12 +330,51 @@ def service_unavailable_message() -> Dict[str, Any]:
     return {"text": SERVICE_UNAVAILABLE_TEXT, "custom": build_payload("service_unavailable")}
 
 
+def emergency_message(text: str) -> Optional[Dict[str, Any]]:
+    """The emergency advice for ``text`` when it has red flags (``bot/emergency_rules.yml``), else None.
+
+    Why here too: the actions give this advice first on every message, but when the action
+    server is down or hung Rasa answers nothing, and the advice to call 120 must still reach
+    the patient. Rules and template are the actions' own, so both paths say the same.
+    """
+    from bot.actions.emergency import detector_for
+    from bot.render import render
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    categories = detector_for(str(settings.project_path(settings.emergency_rules))).detect(text)
+    if not categories:
+        return None
+    reply = render("emergency.j2", bot_name=settings.bot_name, disease=None, items=categories, departments=[],
+                   categories=categories)
+    return {"text": reply, "custom": build_payload("emergency", items=categories)}
+
+
+def safety_net(text: str, sent: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What a channel adds itself when the dialogue failed, timed out or said nothing.
+
+    The emergency advice (unless it was already sent) and the ``service_unavailable``
+    message, so the patient is never left without a reply.
+    """
+    added: List[Dict[str, Any]] = []
+    already = any((m.get("custom") or {}).get("strategy") == "emergency" for m in sent)
+    try:
+        emergency = None if already else emergency_message(text)
+    except Exception:  # the safety net itself must not fail: the 120 line is in the text below
+        logger.exception("emergency check in the channel failed")
+        emergency = None
+    if emergency:
+        added.append(emergency)
+    added.append(service_unavailable_message())
+    return added
+
+
 async def run_dialogue(on_new_message: OnNewMessage, output: OutputChannel, text: str, sender_id: str,
                        input_channel: str, metadata: Optional[Dict[str, Any]], timeout: float) -> bool:
     """Run one user message through Rasa into ``output``; False when it failed or timed out.
 
     The failure is logged with its traceback (the client never sees it); the caller then
-    sends :func:`service_unavailable_message` so the patient is never left without a reply.
+    adds :func:`safety_net`'s messages so the patient is never left without a reply.
     """
     message = UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
     try:
@@ -352,12 +391,16 @@ async def collect_replies(on_new_message: OnNewMessage, text: str, sender_id: st
                           metadata: Optional[Dict[str, Any]], timeout: float) -> List[Dict[str, Any]]:
     """The bot's paired ``{"text", "custom"}`` messages for one user message.
 
-    When the dialogue fails or times out, the messages sent so far are followed by the
-    ``service_unavailable`` message.
+    When the dialogue fails, times out or sends nothing (Rasa answers nothing when the
+    action server is down), :func:`safety_net`'s messages follow what was sent.
     """
     collector = PairedOutputChannel()
-    if not await run_dialogue(on_new_message, collector, text, sender_id, input_channel, metadata, timeout):
-        collector.messages.append(service_unavailable_message())
+    ok = await run_dialogue(on_new_message, collector, text, sender_id, input_channel, metadata, timeout)
+    if not ok or not collector.messages:
+        if ok:
+            logger.error("%s: the dialogue engine sent nothing to sender %s (action server down?)",
+                         input_channel, sender_id)
+        collector.messages.extend(safety_net(text, collector.messages))
     return collector.messages
 
 

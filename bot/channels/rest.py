@@ -45,13 +45,26 @@ from bot.channels.common import (
     metadata_field,
     read_limits,
     read_token,
+    PairedOutputChannel,
     run_dialogue,
-    service_unavailable_message,
+    safety_net,
 )
 
 SECTION = "bot.channels.rest.RestInput"
 SETTINGS = {"token_env"} | LIMIT_SETTINGS
 _DONE = object()  # end of a streamed reply
+
+
+class _Tee(CollectingOutputChannel):
+    """Sends each bot message to the client's output and records it paired (to see what was said)."""
+
+    def __init__(self, output: CollectingOutputChannel, record: PairedOutputChannel) -> None:
+        super().__init__()
+        self.output, self.record = output, record
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await self.record.send_response(recipient_id, message)
+        await self.output.send_response(recipient_id, message)
 
 
 class RestInput(ChatChannel):
@@ -98,11 +111,15 @@ class RestInput(ChatChannel):
 
     async def collect(self, chat: ChatRequest, on_new_message: OnNewMessage,
                       output: CollectingOutputChannel) -> None:
-        """Run the dialogue into ``output``; a failure or timeout adds the service-unavailable message."""
+        """Run the dialogue into ``output``; a failure, timeout or silence adds the safety net's messages."""
         conversation = self.conversation_id(chat.sender)
-        if not await run_dialogue(on_new_message, output, chat.text, conversation, self.name(),
-                                  chat.metadata, self.response_timeout):
-            await output.send_response(conversation, service_unavailable_message())
+        sent = PairedOutputChannel()
+        tee = _Tee(output, sent)
+        ok = await run_dialogue(on_new_message, tee, chat.text, conversation, self.name(),
+                                chat.metadata, self.response_timeout)
+        if not ok or not sent.messages:
+            for message in safety_net(chat.text, sent.messages):
+                await output.send_response(conversation, message)
 
     async def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         chat = await self.read(request)

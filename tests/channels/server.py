@@ -41,8 +41,10 @@ CLARIFY: Reply = ("您想问的是'感冒'的治疗方法吗？", build_payload(
 class StubAgent:
     """Answers like the bot, from a script: user text -> bot messages (text, custom).
 
-    Unscripted texts get ``SYMPTOM_ANSWER``. Special texts drive the failure paths:
-    ``boom`` raises inside the dialogue, ``slow`` takes ``slow_seconds`` first.
+    Unscripted texts get ``SYMPTOM_ANSWER``. Special texts drive the failure paths: a text
+    starting with ``boom`` raises inside the dialogue, ``slow`` takes ``slow_seconds`` first,
+    one starting with ``silent`` is answered with nothing (as Rasa does when the action
+    server is down).
     """
 
     slow_seconds: float = 5.0
@@ -51,8 +53,10 @@ class StubAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.received.append(message)
-        if message.text == "boom":
+        if message.text.startswith("boom"):
             raise RuntimeError("simulated failure inside the dialogue engine")
+        if message.text.startswith("silent"):
+            return
         if message.text == "slow":
             await asyncio.sleep(self.slow_seconds)
         for text, custom in self.script.get(message.text, [SYMPTOM_ANSWER]):

@@ -86,3 +86,38 @@ def test_depth_is_bounded():
         node = node["x"]
     with pytest.raises(RequestError):
         parse_json_object(json.dumps(deep).encode())
+
+
+# ---------------------------------------------------------------- the channels' safety net
+@pytest.fixture(scope="module")
+def channels():
+    from bot.channels.his import HISInput
+    from bot.channels.rest import RestInput
+    from bot.channels.web_widget import WebWidgetInput
+    from tests.channels.server import ChannelServer
+
+    srv = ChannelServer([WebWidgetInput(), HISInput(token="t"), RestInput()]).start()
+    yield srv
+    srv.stop()
+
+
+def strategies(server, channel: str, message: str):
+    path = {"web": "/webhooks/web/webhook", "his": "/webhooks/his/webhook", "rest": "/webhooks/rest/webhook"}
+    body = {"sender": "web-" + "0" * 32, "message": message}
+    status, _, reply = server.request("POST", path[channel], body, headers={"Authorization": "Bearer t"})
+    assert status == 200, reply
+    messages = reply if channel == "rest" else reply["messages"]
+    return [m["custom"]["strategy"] for m in messages if m.get("custom")], messages
+
+
+@pytest.mark.parametrize("channel", ["web", "his", "rest"])
+def test_silence_becomes_a_polite_reply(channels, channel):
+    assert strategies(channels, channel, "silent 感冒怎么治")[0] == ["service_unavailable"]
+
+
+@pytest.mark.parametrize("channel", ["web", "his", "rest"])
+@pytest.mark.parametrize("message", ["silent 我爸突然昏迷了，叫不醒", "boom 我吃了一整瓶安眠药"])
+def test_emergency_advice_reaches_the_patient_when_the_engine_is_down(channels, channel, message):
+    found, messages = strategies(channels, channel, message)
+    assert found == ["emergency", "service_unavailable"]
+    assert "120" in next(m["text"] for m in messages if m.get("text"))
