@@ -87,7 +87,7 @@ run: install kg train  ## everything needed, then actions on :5055 and the chann
 shell: install kg train  ## chat in the terminal (rasa shell) with the same actions
 	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) >var/actions.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
-	$(RASA) shell -m $(MODEL) --endpoints endpoints.yml
+	$(RASA) shell -i $(HOST) -p $(RASA_PORT) -m $(MODEL) --endpoints endpoints.yml
 
 test: install kg train test-py test-stories  ## pytest, then the Rasa conversation test stories
 

@@ -90,7 +90,7 @@ class Conversation:
         tracker = Tracker(self.sender_id, dict(self.slots), latest,
                           [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
         dispatcher = CollectingDispatcher()
-        events = ACTIONS[ROUTES[intent]].run(dispatcher, tracker, {})
+        events = ACTIONS[ROUTES[intent]].respond(dispatcher, tracker, {})
         for event in events:
             assert event["event"] == "slot", event
             self.slots[event["name"]] = event["value"]
@@ -134,6 +134,7 @@ def isolated(tmp_path, monkeypatch):
     yield
     load_settings.cache_clear()
     kg_access.set_kg(None)
+    kg_access.reset_settings()
 
 
 @pytest.fixture

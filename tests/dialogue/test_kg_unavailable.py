@@ -1,8 +1,19 @@
-"""The graph being down: polite replies, nothing raised, a reconnect on a later message."""
+"""The graph being down, hung or failing: polite replies in time, nothing raised, other users
+answered meanwhile, a reconnect on a later message."""
+import asyncio
+import threading
+import time
+
+import pytest
+from neo4j import exceptions as neo4j_errors
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
 from bot.actions import kg_access
 from kg_queries import records
 from kg_queries.embedded_store import EmbeddedStore
-from tests.dialogue.conftest import KG_FILES, Conversation
+from kg_queries.store import GraphStore
+from tests.dialogue.conftest import ACTIONS, KG_FILES, ROUTES, Conversation, entity
 
 
 def test_every_graph_question_gets_the_polite_reply(down_kg):
@@ -26,7 +37,8 @@ def test_what_needs_no_graph_still_works(down_kg):
 def test_the_handle_is_dropped_and_reopened_on_a_later_message(tmp_path, monkeypatch):
     missing = tmp_path / "not-built-yet"
     monkeypatch.setenv("KG_EMBEDDED_PATH", str(missing))
-    kg_access.reset()
+    monkeypatch.setenv("KG_RECONNECT_MIN", "0")  # no backoff: the next message may reconnect at once
+    kg_access.reset_settings()
     chat = Conversation()
     assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["kg_unavailable"]
     assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["kg_unavailable"]
@@ -37,3 +49,84 @@ def test_the_handle_is_dropped_and_reopened_on_a_later_message(tmp_path, monkeyp
     store.close()
     assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["answer"]
     kg_access.reset()
+
+
+# ---------------------------------------------------------------- a hung or failing graph server
+class HungStore(GraphStore):
+    """A graph server that accepts the query and never answers (until released)."""
+
+    kind = "hung"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def run(self, cypher, params=None):
+        self.release.wait(30)
+        raise ConnectionResetError("released")
+
+    def import_data(self, data, replace=False, progress=True):
+        raise NotImplementedError
+
+    def clear(self):
+        raise NotImplementedError
+
+
+def turn(intent: str, text: str, sub_intent=None, diseases=()):
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
+              "entities": [entity("disease", d, message=text) for d in diseases]}
+    if sub_intent:
+        latest["sub_intent"] = {"name": sub_intent, "confidence": 0.95}
+    tracker = Tracker("p", {}, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {},
+                      "action_listen")
+    return ACTIONS[ROUTES[intent]], CollectingDispatcher(), tracker
+
+
+def test_a_hung_graph_gives_the_polite_reply_in_time_and_others_are_answered_meanwhile(monkeypatch):
+    hung = HungStore()
+    monkeypatch.setenv("KG_QUERY_TIMEOUT", "1")
+    kg_access.reset_settings()
+    monkeypatch.setattr(kg_access, "open_store", lambda **kwargs: hung)
+
+    async def both():
+        action, slow_dispatcher, slow_tracker = turn("diagnosis", "感冒有什么症状", "symptom", ["感冒"])
+        medical = asyncio.ensure_future(action.run(slow_dispatcher, slow_tracker, {}))
+        started = time.monotonic()
+        action, dispatcher, tracker = turn("greet", "你好")
+        await action.run(dispatcher, tracker, {})
+        greeting_took = time.monotonic() - started
+        await medical
+        return greeting_took, time.monotonic() - started, dispatcher.messages, slow_dispatcher.messages
+
+    greeting_took, medical_took, greeting, medical = asyncio.run(both())
+    assert greeting[0]["custom"]["strategy"] == "gossip" and greeting_took < 0.5
+    assert medical[0]["custom"]["strategy"] == "kg_unavailable" and medical_took < 3
+    hung.release.set()
+
+
+@pytest.mark.parametrize("error", [
+    neo4j_errors.AuthError("unauthorized"), neo4j_errors.TransientError("restarting"),
+    neo4j_errors.ClientError("bad query"), RuntimeError("IO exception"),
+], ids=lambda e: type(e).__name__)
+def test_driver_errors_give_the_polite_reply_and_the_next_message_recovers(monkeypatch, kg_store, error):
+    class Flaky(GraphStore):
+        kind = "flaky"
+        failing = True
+
+        def run(self, cypher, params=None):
+            if Flaky.failing:
+                raise error
+            return kg_store.run(cypher, params)
+
+        def import_data(self, data, replace=False, progress=True):
+            raise NotImplementedError
+
+        def clear(self):
+            raise NotImplementedError
+
+    monkeypatch.setenv("KG_RECONNECT_MIN", "0")
+    kg_access.reset_settings()
+    monkeypatch.setattr(kg_access, "open_store", lambda **kwargs: Flaky())
+    chat = Conversation()
+    assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["kg_unavailable"]
+    Flaky.failing = False  # the server is back: no restart of the action server needed
+    assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["answer"]

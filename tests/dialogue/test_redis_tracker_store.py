@@ -79,7 +79,7 @@ def run_action(action, sender: str, slots: Dict[str, Any], latest: Dict[str, Any
     """Run one action like the Rasa server would; return the events it produces."""
     tracker = Tracker(sender, slots, latest, [], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
-    returned = action.run(dispatcher, tracker, {})
+    returned = action.respond(dispatcher, tracker, {})
     events: List[Event] = [ActionExecuted(action.name())]
     events += [BotUttered(m["text"], data={"custom": m["custom"]}) for m in dispatcher.messages]
     events += [Event.from_parameters(e) for e in returned]
