@@ -1,9 +1,10 @@
 """Dialogue settings from ``dialogue.yml``, optionally overlaid by the file ``DIALOGUE_CONFIG``.
 
-Every number that shapes the dialogue (thresholds, limits) lives in ``dialogue.yml`` and
-only there: the fields below have no defaults, so a missing key is an error rather than a
-silent second value. ``DIALOGUE_CONFIG`` names a file whose keys replace those of
-``dialogue.yml`` (the story suites use one to change the thresholds).
+Why: every number that shapes the dialogue (thresholds, limits, how long questions are
+kept) lives in ``dialogue.yml`` and only there: the fields below have no defaults, so a
+missing key is an error rather than a silent second value. ``DIALOGUE_CONFIG`` names a
+file whose keys replace those of ``dialogue.yml`` (the story suites use one to change the
+thresholds).
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class DialogueSettings:
     max_disease_questions: int
     suggest_limit: int
     unanswered_db_url: str
+    # Days an unanswered question is kept before it is deleted (patient text is kept no longer).
+    unanswered_retention_days: int
     # Characters that may surround a disease name in a reply to "which disease?"
     # ("是糖尿病吧") without turning the reply into a new question.
     disease_reply_filler: str
@@ -40,6 +43,9 @@ class DialogueSettings:
             raise ValueError("max_disease_questions must be a whole number >= 0")
         if int(self.suggest_limit) != self.suggest_limit or self.suggest_limit < 1:
             raise ValueError("suggest_limit must be a whole number >= 1")
+        days = self.unanswered_retention_days
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise ValueError(f"unanswered_retention_days must be a positive whole number of days, not {days!r}")
 
     def project_path(self, value: str) -> Path:
         """``value`` as a path, relative paths taken from the project root."""

@@ -19,7 +19,6 @@ import hmac
 import json
 import logging
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Text
 
@@ -30,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.actions.payload import build_payload
+from safety.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -174,25 +174,6 @@ def _too_deep(max_depth: int) -> RequestError:
 
 
 # ---------------------------------------------------------------------------------- text
-def clean_text(value: str) -> str:
-    """``value`` without control, format and surrogate characters; line breaks and tabs become spaces.
-
-    NUL, escape sequences, zero-width and bidirectional controls and lone surrogates (which
-    JSON's ``\\ud800`` escapes can produce and which no database or encoder accepts) carry
-    nothing a patient meant to say.
-    """
-    out = []
-    for ch in value:
-        category = unicodedata.category(ch)
-        if ch in "\t\n\r\x0b\x0c\x85\u2028\u2029":
-            out.append(" ")
-        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def neutralise_commands(text: str, allowed: FrozenSet[str] = BUTTON_PAYLOADS) -> str:
     """Text a user typed stays text: a leading ``/`` is replaced unless the message is a button payload.
 

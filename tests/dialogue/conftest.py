@@ -127,7 +127,7 @@ def isolated(tmp_path, monkeypatch):
     """Per test: default settings, a fresh unanswered database, a fixed salt, seeded variants."""
     monkeypatch.delenv("DIALOGUE_CONFIG", raising=False)
     monkeypatch.setenv("UNANSWERED_DB_URL", f"sqlite:///{tmp_path / 'unanswered.sqlite3'}")
-    monkeypatch.setenv("UNANSWERED_SALT", "test-salt")
+    monkeypatch.setenv("UNANSWERED_SALT", "dialogue-test-salt-3f8a")
     monkeypatch.setenv("DIALOGUE_SEED", "0")
     load_settings.cache_clear()
     render._process_rng.cache_clear()

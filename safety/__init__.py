@@ -1,0 +1,1 @@
+"""Guards for code that reads untrusted user text."""
