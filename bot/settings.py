@@ -35,6 +35,8 @@ class DialogueSettings:
     disease_reply_filler: str
     # Red-flag patterns checked on every user message (relative to the project root).
     emergency_rules: str
+    # Where patients reach a person (desk, phone), named in the "service unavailable" reply.
+    hospital_contact: str
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.deny_threshold <= self.accept_threshold <= 1.0:
@@ -43,6 +45,8 @@ class DialogueSettings:
             raise ValueError("max_disease_questions must be a whole number >= 0")
         if int(self.suggest_limit) != self.suggest_limit or self.suggest_limit < 1:
             raise ValueError("suggest_limit must be a whole number >= 1")
+        if not isinstance(self.hospital_contact, str) or not self.hospital_contact.strip():
+            raise ValueError("hospital_contact must name where patients reach a person, e.g. '门诊服务台（电话 …）'")
         days = self.unanswered_retention_days
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValueError(f"unanswered_retention_days must be a positive whole number of days, not {days!r}")

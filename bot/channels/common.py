@@ -19,8 +19,13 @@ import hmac
 import json
 import logging
 import os
+import random
+from functools import lru_cache
+from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Text, Tuple
+
+import yaml
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
@@ -47,7 +52,10 @@ BUTTON_PAYLOADS: FrozenSet[str] = frozenset({"/accept", "/deny"})
 INTENT_PREFIX = "/"
 # What replaces that prefix in text a user typed: the full-width solidus reads the same.
 NEUTRAL_PREFIX = "\uff0f"
-# Said when the dialogue engine fails or does not answer in time (never silence, never a 5xx).
+# Said when the dialogue engine fails or does not answer in time (never silence, never a 5xx):
+# the variations of this response in domain.yml, and this text should domain.yml be unreadable.
+SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
+DOMAIN_FILE = Path(__file__).resolve().parents[2] / "domain.yml"
 SERVICE_UNAVAILABLE_TEXT = ("抱歉，系统暂时无法回答您的问题，请稍后再试。"
                             "如有胸痛、呼吸困难、意识不清、大出血等紧急情况，请立即拨打120或前往最近医院的急诊。")
 
@@ -306,9 +314,25 @@ def check_bearer(request: Request, token: Optional[bytes], token_env: str, chann
 
 
 # ---------------------------------------------------------------------------------- dialogue
+@lru_cache(maxsize=1)
+def service_unavailable_texts() -> Tuple[str, ...]:
+    """The variations of ``utter_service_unavailable`` (domain.yml), the contact filled in."""
+    try:
+        domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}
+        variations = (domain.get("responses") or {}).get(SERVICE_UNAVAILABLE_RESPONSE) or []
+        from bot.settings import load_settings
+
+        contact = load_settings().hospital_contact
+        texts = tuple(str(v["text"]).replace("{hospital_contact}", contact) for v in variations if v.get("text"))
+    except Exception:  # never fail on the path that answers failures
+        logger.exception("cannot read %s from %s", SERVICE_UNAVAILABLE_RESPONSE, DOMAIN_FILE)
+        texts = ()
+    return texts or (SERVICE_UNAVAILABLE_TEXT,)
+
+
 def service_unavailable_message() -> Dict[str, Any]:
     """The bot message a channel sends itself when the dialogue engine failed or timed out."""
-    return {"text": SERVICE_UNAVAILABLE_TEXT, "custom": build_payload("service_unavailable")}
+    return {"text": random.choice(service_unavailable_texts()), "custom": build_payload("service_unavailable")}
 
 
 def emergency_message(text: str) -> Optional[Dict[str, Any]]:

@@ -121,3 +121,18 @@ def test_emergency_advice_reaches_the_patient_when_the_engine_is_down(channels, 
     found, messages = strategies(channels, channel, message)
     assert found == ["emergency", "service_unavailable"]
     assert "120" in next(m["text"] for m in messages if m.get("text"))
+
+
+def test_the_service_unavailable_texts_are_domain_responses_with_the_contact():
+    import yaml
+
+    from bot.channels.common import DOMAIN_FILE, service_unavailable_message, service_unavailable_texts
+    from bot.settings import load_settings
+
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    variations = domain["responses"]["utter_service_unavailable"]
+    contact = load_settings().hospital_contact
+    assert len(service_unavailable_texts()) == len(variations) >= 2
+    for text in service_unavailable_texts():
+        assert contact in text and "120" in text and "{" not in text
+    assert service_unavailable_message()["text"] in service_unavailable_texts()
