@@ -1,4 +1,4 @@
-"""``python -m bot eval nlu | eval sub-intent-dev | data import-csv | data generate | bench parse``:
+"""``python -m bot eval nlu | eval sub-intent-dev | data import-csv | data generate | bench parse | bench conversation``:
 NLU data and measurement."""
 from __future__ import annotations
 
@@ -55,6 +55,13 @@ def cmd_bench_parse(args) -> int:
     return 0
 
 
+def cmd_bench_conversation(args) -> int:
+    from bot import bench_conversation
+
+    bench_conversation.run(Path(args.model), args.turns, args.runs)
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("eval", help="evaluate a trained model: eval nlu")
     ev = p.add_subparsers(dest="eval_command", metavar="EVAL_COMMAND")
@@ -93,7 +100,7 @@ def register(sub) -> None:
                    help="arguments of bot/nlu_data/generate.py (--help for its options)")
     p.set_defaults(handler=cmd_generate)
 
-    p = sub.add_parser("bench", help="latency measurements: bench parse")
+    p = sub.add_parser("bench", help="latency measurements: bench parse, bench conversation")
     bench = p.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
     bench.required = True
     p = bench.add_parser("parse", help="POST /model/parse latency (p50/p90/p99/mean) on a local server")
@@ -102,3 +109,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=15105, help="port for the started server (127.0.0.1)")
     p.add_argument("--url", default=None, help="use this running server instead, e.g. http://127.0.0.1:5005")
     p.set_defaults(handler=cmd_bench_parse)
+    p = bench.add_parser("conversation", help="REST turn latency early and late in one long conversation")
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the started server loads")
+    p.add_argument("--turns", type=int, default=200, help="turns of each conversation (default 200)")
+    p.add_argument("--runs", type=int, default=3, help="conversations played one after another (default 3)")
+    p.set_defaults(handler=cmd_bench_conversation)

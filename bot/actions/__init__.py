@@ -6,6 +6,7 @@ text from ``templates/`` with a ``custom`` payload (``payload``) on every messag
 """
 from bot.actions.confirmation import ActionConfirmation
 from bot.actions.gossip import ActionGossip
+from bot.actions.health import ActionHealthCheck
 from bot.actions.medical import ActionMedicalAnswer
 
-__all__ = ["ActionConfirmation", "ActionGossip", "ActionMedicalAnswer"]
+__all__ = ["ActionConfirmation", "ActionGossip", "ActionHealthCheck", "ActionMedicalAnswer"]

@@ -79,7 +79,7 @@ def test_widget_against_the_real_bot(servers):
         assert widget.transcript() == conversation
         assert widget.items(widget.bot_rows()[-1]) == shown
 
-        servers["bot"].stop_rasa()
+        servers["bot"].stop("rasa")
         widget.send("糖尿病怎么治疗")
         widget.wait(lambda: "无法连接到问答服务器" in widget.notice(), "no 'cannot reach the server' message")
         assert "failed" in widget.user_rows()[-1].get_attribute("class").split()

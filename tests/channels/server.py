@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -22,6 +21,7 @@ from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 
 from bot.actions.payload import build_payload
+from bot.local_servers import free_port
 
 # Several apps with Rasa's fixed app name are created in one test session.
 Sanic.test_mode = True
@@ -62,12 +62,6 @@ class StubAgent:
         for text, custom in self.script.get(message.text, [SYMPTOM_ANSWER]):
             event = BotUttered(text, data={"custom": custom})
             await message.output_channel.send_response(message.sender_id, event.message())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ChannelServer:
