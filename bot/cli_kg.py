@@ -1,4 +1,9 @@
-"""``python -m bot kg ...``: build, inspect and query the knowledge graph."""
+"""``python -m bot kg ...``: build, inspect and query the knowledge graph.
+
+Why: one command line for everything done to the graph outside a conversation —
+imports, counts, ad-hoc Cypher, the consistency report, synthetic data and the
+benchmark — with one-line errors instead of tracebacks.
+"""
 from __future__ import annotations
 
 import argparse
@@ -25,11 +30,19 @@ def _open(args, read_only: bool):
 
 def cmd_import(args) -> int:
     from kg_queries.importer import expand_paths, import_files
+    from kg_queries.store import KGImportError
 
     paths = expand_paths(args.files)
     with _open(args, read_only=False) as store:
-        result = import_files(paths, store, replace=args.replace, progress=not args.quiet)
+        try:
+            result = import_files(paths, store, replace=args.replace, progress=not args.quiet)
+        except KGImportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     print(result.summary())
+    if store.kind == "embedded":
+        print("note: a running action server keeps answering from the previous graph until it is restarted",
+              file=sys.stderr)
     return 0
 
 

@@ -12,8 +12,14 @@ alike; every check is then a pure function of the snapshot. The report holds:
 * contradictions — a food a disease should both eat and avoid, a disease that
   accompanies itself, a cycle in the department hierarchy (``belongs_to``) — which make
   the command exit non-zero;
-* warnings — near-duplicate names (equal after :func:`normalise_name`) and relations
-  stored twice.
+* warnings — near-duplicate names (equal after :func:`normalise_name`), relations
+  stored twice, and names (or aliases) that will confuse matching: leading or trailing
+  whitespace, control characters, zero-width and other invisible format characters,
+  and names that are empty after normalisation.
+
+Why: a graph that imports cleanly can still answer wrongly — a food to eat and avoid,
+a name with a stray zero-width space that no patient can type — and the people who
+curate the data need one list of what to fix.
 """
 from __future__ import annotations
 
@@ -27,14 +33,20 @@ from kg_queries.store import GraphStore
 
 Pair = Tuple[str, str]
 
+# Unicode categories of characters nobody sees: control (Cc) and format (Cf: zero-width
+# spaces and joiners, byte-order marks, bidirectional marks, soft hyphens).
+CONTROL, INVISIBLE = "Cc", "Cf"
+
 # Relations that start at a disease: having at least one counts towards completeness.
 DISEASE_RELATIONS: Tuple[str, ...] = tuple(r.name for r in schema.RELATIONS if r.source == schema.DISEASE)
 
 
 def normalise_name(name: str) -> str:
     """The key near-duplicate names share: NFKC (full-width to half-width), no whitespace,
-    lower case, and one trailing 病 or 症 removed (``糖尿病`` and ``糖尿`` group together)."""
-    key = "".join(unicodedata.normalize("NFKC", name).split()).lower()
+    control or invisible characters, lower case, and one trailing 病 or 症 removed
+    (``糖尿病`` and ``糖尿`` group together)."""
+    key = "".join(ch for ch in unicodedata.normalize("NFKC", name)
+                  if not ch.isspace() and unicodedata.category(ch) not in (CONTROL, INVISIBLE)).lower()
     if len(key) > 1 and key[-1] in "病症":
         key = key[:-1]
     return key
@@ -48,12 +60,17 @@ class Snapshot:
     disease_properties: Dict[str, Dict[str, object]]
     pairs: Dict[str, List[Pair]]
     counts: Dict[str, int]
+    aliases: Dict[str, Dict[str, List[str]]] = field(default_factory=dict)  # label -> name -> aliases
 
 
 def take_snapshot(store: GraphStore) -> Snapshot:
     """Read node names, disease properties and relation pairs from ``store``."""
-    names = {label: [r["name"] for r in store.run(f"MATCH (n:{label}) RETURN n.name AS name")]
-             for label in schema.LABELS}
+    names: Dict[str, List[str]] = {}
+    aliases: Dict[str, Dict[str, List[str]]] = {}
+    for label in schema.LABELS:
+        rows = store.run(f"MATCH (n:{label}) RETURN n.name AS name, n.alias AS alias")
+        names[label] = [r["name"] for r in rows]
+        aliases[label] = {r["name"]: writing.normalise_alias(r["alias"]) for r in rows}
     columns = ", ".join(f"d.`{prop}` AS {writing.PARAM_KEY[prop]}" for prop in schema.DISEASE_PROPERTIES)
     properties = {}
     for row in store.run(f"MATCH (d:{schema.DISEASE}) RETURN d.name AS name, {columns}"):
@@ -64,7 +81,7 @@ def take_snapshot(store: GraphStore) -> Snapshot:
         rows = store.run(f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) "
                          f"RETURN a.name AS s, b.name AS t")
         pairs[rel.name] = [(r["s"], r["t"]) for r in rows]
-    return Snapshot(names, properties, pairs, store.counts())
+    return Snapshot(names, properties, pairs, store.counts(), aliases)
 
 
 # -- checks: pure functions of a snapshot ------------------------------------------------
@@ -164,6 +181,31 @@ def near_duplicates(snapshot: Snapshot) -> Dict[str, List[List[str]]]:
     return out
 
 
+CONFUSING_KINDS: Tuple[str, ...] = (
+    "leading or trailing whitespace", "control characters", "zero-width or invisible characters",
+    "empty after normalisation")
+
+
+def name_confusions(name: str) -> List[str]:
+    """The :data:`CONFUSING_KINDS` that ``name`` shows (none for a clean name)."""
+    categories = {unicodedata.category(ch) for ch in name}
+    found = (name != name.strip(), CONTROL in categories, INVISIBLE in categories, not normalise_name(name))
+    return [kind for kind, hit in zip(CONFUSING_KINDS, found) if hit]
+
+
+def confusing_names(snapshot: Snapshot) -> Dict[str, List[Tuple[str, str, str]]]:
+    """Per kind of trouble, ``(label, name, owner)`` of every name or alias showing it;
+    ``owner`` is the node's name for an alias, ``""`` for a name."""
+    out: Dict[str, List[Tuple[str, str, str]]] = defaultdict(list)
+    for label in schema.LABELS:
+        for name in snapshot.names[label]:
+            entries = [(name, "")] + [(alias, name) for alias in snapshot.aliases.get(label, {}).get(name, [])]
+            for value, owner in entries:
+                for kind in name_confusions(value):
+                    out[kind].append((label, value, owner))
+    return {kind: sorted(out[kind]) for kind in CONFUSING_KINDS if out[kind]}
+
+
 def duplicate_relations(snapshot: Snapshot) -> Dict[str, int]:
     """Per relation type, how many extra copies of an identical pair are stored."""
     out = {}
@@ -188,6 +230,7 @@ class CheckReport:
     department_cycles: List[List[str]]
     near_duplicates: Dict[str, List[List[str]]]
     duplicate_relations: Dict[str, int] = field(default_factory=dict)
+    confusing_names: Dict[str, List[Tuple[str, str, str]]] = field(default_factory=dict)
 
     @property
     def contradictions(self) -> int:
@@ -210,6 +253,9 @@ class CheckReport:
             },
             "near_duplicates": self.near_duplicates,
             "duplicate_relations": self.duplicate_relations,
+            "confusing_names": {kind: [{"label": label, "name": name, "alias_of": owner or None}
+                                       for label, name, owner in entries]
+                                for kind, entries in self.confusing_names.items()},
         }
 
     def format(self, show: int = 10) -> str:
@@ -243,6 +289,11 @@ class CheckReport:
         if self.duplicate_relations:
             lines.append("relations stored more than once: "
                          + ", ".join(f"{k} +{v}" for k, v in self.duplicate_relations.items()))
+        lines.append(f"names that will confuse matching: {sum(len(v) for v in self.confusing_names.values())}")
+        for kind, entries in self.confusing_names.items():
+            shown = [f"{label} {name!r}" + (f" (alias of {owner!r})" if owner else "")
+                     for label, name, owner in entries]
+            lines.append(f"  {kind}: {len(entries)}: {cut(shown)}")
         lines.append("OK: no contradictions" if self.ok else f"FAILED: {self.contradictions} contradiction(s)")
         return "\n".join(lines)
 
@@ -259,6 +310,7 @@ def check_snapshot(snapshot: Snapshot) -> CheckReport:
         department_cycles=department_cycles(snapshot),
         near_duplicates=near_duplicates(snapshot),
         duplicate_relations=duplicate_relations(snapshot),
+        confusing_names=confusing_names(snapshot),
     )
 
 

@@ -1,9 +1,21 @@
 """Neo4j store through the official ``neo4j`` driver (production).
 
-Writes go in ``UNWIND ... MERGE`` batches of ``batch_size`` rows, so re-imports are
-idempotent. Every driver failure that means "the server cannot answer" — refused
-connection, dropped socket, a server that crashed mid-query — becomes
-:class:`KGUnavailableError`; timeouts are short so a dead server never hangs a reply.
+Why: production graphs live in a Neo4j server shared by several bot instances; this
+store writes and reads it with the same rows and questions as the embedded one.
+
+Writes go in ``UNWIND ... MERGE`` batches of ``batch_size`` rows, each batch one
+auto-commit transaction, so re-imports are idempotent. An import is *not* atomic
+here: one database cannot swap in a whole new graph at once (a staging label would
+mean writing every node twice and cannot relabel relations; the atomic route is a
+second database and an alias switch, Neo4j Enterprise, outside this tool). So a
+failed import (or one with ``replace``, which clears first) can leave part of the
+file written; the error says so, and re-running the same import completes it. Every
+import ends with a count check — each label and relation must hold what it held
+before plus what was added — and raises :class:`KGImportError` when it does not.
+
+Every driver failure that means "the server cannot answer" — refused connection,
+dropped socket, a server that crashed mid-query — becomes :class:`KGUnavailableError`;
+timeouts are short so a dead server never hangs a reply.
 
 Connections are opened with a few attempts (``connect_attempts``): some Bolt servers
 drop the handshake of the connection that follows a client's ``GOODBYE`` (FalkorDB
@@ -15,7 +27,8 @@ endpoint (which also calls itself Neo4j) pastes them into the query text between
 single quotes without escaping: a quote in a disease name breaks the query, and a
 crafted one could inject Cypher. For such a server, string parameters are escaped so
 that the pasted text reads back as exactly the original value; a server that mangles
-parameters even then is refused.
+parameters even then is refused. (FalkorDB still cuts a string at a NUL character;
+Neo4j keeps it.)
 """
 from __future__ import annotations
 
@@ -24,7 +37,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from kg_queries import schema, writing
-from kg_queries.store import GraphStore, ImportReport, KGUnavailableError, Row
+from kg_queries.store import GraphStore, ImportReport, KGImportError, KGUnavailableError, Row
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +158,19 @@ class Neo4jStore(GraphStore):
 
     def import_data(self, data, replace: bool = False, progress: bool = True) -> ImportReport:
         started = time.perf_counter()
+        try:
+            report = self._import(data, replace, progress)
+        except KGUnavailableError as exc:
+            raise KGUnavailableError(
+                f"{exc} (the import stopped part-way; run the same import again to complete it)") from exc
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _import(self, data, replace: bool, progress: bool) -> ImportReport:
         if replace:
             self.clear()
         self.ensure_indexes()
+        before = self.counts()
         report = ImportReport()
         for label in schema.LABELS:
             rows = [writing.node_row(label, name, props) for name, props in data.nodes[label].items()]
@@ -158,12 +181,16 @@ class Neo4jStore(GraphStore):
             report.added[label] = sum(1 for row in rows if row["name"] not in existing)
             self._write(writing.merge_nodes_cypher(label), rows, f"{label} nodes", progress)
         for rel in schema.RELATIONS:
-            pairs = sorted(data.relations[rel.name])
-            rows = [{"s": s, "t": t} for s, t in pairs]
+            existing_pairs = {(r["s"], r["t"]) for r in self.run(
+                f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t")}
+            rows = [{"s": s, "t": t} for s, t in sorted(set(data.relations[rel.name]) - existing_pairs)]
             self._write(writing.merge_relations_cypher(rel), rows, f"{rel.name} relations", progress)
             report.added[rel.name] = len(rows)
         report.counts = self.counts()
-        report.seconds = time.perf_counter() - started
+        try:
+            writing.verify_counts(before, report)
+        except KGImportError as exc:
+            raise KGImportError(f"{exc} (graph at {self.uri}; it holds what was written)") from exc
         return report
 
     def _write(self, cypher: str, rows: List[dict], desc: str, progress: bool) -> None:
@@ -171,7 +198,6 @@ class Neo4jStore(GraphStore):
             for batch in writing.batches(rows, self.batch_size):
                 self.run(cypher, {"rows": batch})
                 bar.update(len(batch))
-
 
     def close(self) -> None:
         try:

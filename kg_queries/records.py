@@ -3,6 +3,10 @@
 Input is JSON Lines (one object per line) or one JSON array. A bad record is
 reported with its line number and skipped; the others are kept. The result is a
 :class:`GraphData` — deduplicated node and relation rows that any store can write.
+
+Why: real crawls hold broken lines, wrong types and text no store can hold (a JSON
+``\ud800`` escape is a lone surrogate, which is not Unicode); catching them here, per
+record, keeps one bad line from stopping or corrupting a whole import.
 """
 from __future__ import annotations
 
@@ -69,13 +73,22 @@ class GraphData:
         return out
 
 
+def _unicode(text: str, field_name: str) -> str:
+    """``text`` stripped, if it is valid Unicode (encodable as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(f"field {field_name!r} holds a lone surrogate (not valid Unicode)") from None
+    return text.strip()
+
+
 def _text(value, field_name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
         return "".join(_text(v, field_name) for v in value)
     if isinstance(value, (str, int, float)):
-        return str(value).strip()
+        return _unicode(str(value), field_name)
     raise RecordError(f"field {field_name!r} must be text, got {type(value).__name__}")
 
 
@@ -90,7 +103,7 @@ def _names(value, field_name: str) -> List[str]:
     for item in value:
         if not isinstance(item, (str, int, float)):
             raise RecordError(f"field {field_name!r} holds a {type(item).__name__}, expected text")
-        text = str(item).strip()
+        text = _unicode(str(item), field_name)
         if text and text not in out:
             out.append(text)
     return out

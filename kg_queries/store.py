@@ -30,6 +30,14 @@ class KGWriteRefused(PermissionError):
     """A write was attempted through a read-only query path."""
 
 
+class KGImportError(RuntimeError):
+    """An import that did not complete or whose result does not add up.
+
+    The message says what the graph holds now: unchanged (embedded store), or possibly
+    part of the import (Neo4j; re-running the same import completes it).
+    """
+
+
 @dataclass
 class ImportReport:
     """What an import wrote: counts per label/relation and how long it took."""

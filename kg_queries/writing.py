@@ -1,11 +1,17 @@
-"""Shared pieces of the write path: Cypher for node upserts and progress bars."""
+"""Shared pieces of the write path: Cypher for node and relation writes, progress bars,
+and the count check that ends every import.
+
+Why: both stores write the same rows and must agree on what an import should leave
+behind; writing that once here keeps the embedded and the Neo4j path from drifting.
+"""
 from __future__ import annotations
 
-from typing import Collection, Dict, FrozenSet, Iterable, Iterator, List, Sequence, Tuple, TypeVar
+from typing import Collection, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Sequence, Tuple, TypeVar
 
 from tqdm import tqdm
 
 from kg_queries import schema
+from kg_queries.store import ImportReport, KGImportError
 
 T = TypeVar("T")
 
@@ -82,6 +88,21 @@ def update_nodes_cypher(label: str, columnar: bool = False, empty: Collection[st
 def merge_relations_cypher(rel: schema.Relation) -> str:
     return (f"UNWIND $rows AS r MATCH (a:{rel.source} {{name: r.s}}) "
             f"MATCH (b:{rel.target} {{name: r.t}}) MERGE (a)-[:{rel.name}]->(b)")
+
+
+def create_relations_cypher(rel: schema.Relation) -> str:
+    """New relations from the columns ``$s`` and ``$t`` (source and target names)."""
+    return (f"UNWIND range(1, size($s)) AS i MATCH (a:{rel.source} {{name: $s[i]}}) "
+            f"MATCH (b:{rel.target} {{name: $t[i]}}) CREATE (a)-[:{rel.name}]->(b)")
+
+
+def verify_counts(before: Mapping[str, int], report: ImportReport) -> None:
+    """Raise :class:`KGImportError` unless every count is ``before`` plus ``report.added``."""
+    mismatches = [f"{key}: expected {before.get(key, 0) + report.added.get(key, 0)}, found {found}"
+                  for key, found in report.counts.items()
+                  if found != before.get(key, 0) + report.added.get(key, 0)]
+    if mismatches:
+        raise KGImportError("counts after the import do not add up: " + "; ".join(mismatches))
 
 
 def batches(items: Sequence[T], size: int) -> Iterator[List[T]]:

@@ -88,3 +88,37 @@ def test_near_duplicates_and_isolated_nodes_are_reported(tmp_path):
 
 def test_same_report_on_both_stores(embedded_store, bolt_store):
     assert check_store(bolt_store).as_dict() == check_store(embedded_store).as_dict()
+
+
+def test_names_that_confuse_matching_are_reported(tmp_path):
+    data = write_jsonl(tmp_path / "plain.jsonl", [{"name": "哮喘", "alias": ["气喘\u200b"], "symptom": ["咳嗽"]}])
+    with make_embedded(tmp_path / "kg", data) as store:
+        # the importer strips names, so plant the odd ones as another tool would write them
+        for name in (" 前空格", "尾空格\u3000", "控制\x07字符", "零宽\u200b空格", "零宽空格", "\u200b", "\u3000", "正常病"):
+            store.run("CREATE (:Disease {name: $n, alias: []})", {"n": name})
+        report = check_store(store)
+        assert check_store(store).as_dict() == report.as_dict()  # deterministic
+    assert report.ok  # warnings only
+    found = {kind: [(name, owner) for label, name, owner in entries]
+             for kind, entries in report.confusing_names.items()}
+    assert found == {
+        "leading or trailing whitespace": [(" 前空格", ""), ("\u3000", ""), ("尾空格\u3000", "")],
+        "control characters": [("控制\x07字符", "")],
+        "zero-width or invisible characters": [("\u200b", ""), ("气喘\u200b", "哮喘"), ("零宽\u200b空格", "")],
+        "empty after normalisation": [("\u200b", ""), ("\u3000", "")],
+    }
+    assert sorted(["零宽空格", "零宽\u200b空格"]) in report.near_duplicates["Disease"]
+    text = report.format()
+    assert "names that will confuse matching: 9" in text and "'控制\\x07字符'" in text
+    assert "'气喘\\u200b' (alias of '哮喘')" in text
+    as_json = json.loads(json.dumps(report.as_dict()))["confusing_names"]
+    assert {"label": "Disease", "name": "气喘\u200b", "alias_of": "哮喘"} in as_json["zero-width or invisible characters"]
+
+
+def test_clean_graph_has_no_confusing_names(embedded_store):
+    assert check_store(embedded_store).confusing_names == {}
+
+
+@pytest.mark.parametrize("name", ["a\u200bb", "a\x00b", "a\ufeffb"])
+def test_normalisation_drops_invisible_characters(name):
+    assert normalise_name(name) == "ab"

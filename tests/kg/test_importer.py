@@ -102,3 +102,12 @@ def test_names_with_csv_special_characters_survive_the_bulk_path(tmp_path):
         import_files([path], store, progress=False)
         answer = KnowledgeGraph(store).ask("symptom", odd)
     assert answer.found and answer.items == ["发热", '咳,"嗽"']
+
+
+def test_text_that_is_not_unicode_is_a_bad_record(tmp_path):
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"name": "好病", "symptom": ["咳嗽"]}\n{"name": "坏\\ud800病"}\n'
+                    '{"name": "坏症病", "symptom": ["\\udfff"]}\n', encoding="utf-8")
+    data = records.load_files([path])
+    assert [(p.line, "surrogate" in p.message) for p in data.problems] == [(2, True), (3, True)]
+    assert list(data.nodes["Disease"]) == ["好病"]
