@@ -4,13 +4,13 @@ Why: rules are precise for small talk ("你好", "是的", "再见") and give a 
 explainable signal for question words ("症状", "怎么治"). As a member of the intent
 ensemble its vote is weighted by its measured dev accuracy; alone it is a complete
 (if brittle) classifier, which keeps the walking skeleton usable without neural models.
+The patterns are compiled with RE2 (``safety.patterns``): time linear in the message.
 """
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from intents import votes
+from safety.patterns import Regex, compile_pattern
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = PROJECT_ROOT / "intents" / "rules.yml"
@@ -30,14 +31,17 @@ MEMBER = "template_matcher"
 class TemplateRules:
     """Compiled rules: anchored patterns per main intent, keywords per sub-intent."""
 
-    def __init__(self, main: Dict[str, List[Pattern]], sub: Dict[str, List[str]]) -> None:
+    def __init__(self, main: Dict[str, List[Regex]], sub: Dict[str, List[str]]) -> None:
         self.main, self.sub = main, sub
 
     @classmethod
     def from_file(cls, path: Path) -> "TemplateRules":
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        main = {intent: [re.compile(p, re.IGNORECASE) for p in patterns]
-                for intent, patterns in (raw.get("main_intents") or {}).items()}
+        try:
+            main = {intent: [compile_pattern(p, ignore_case=True) for p in patterns]
+                    for intent, patterns in (raw.get("main_intents") or {}).items()}
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
         sub = {name: sorted(words, key=len, reverse=True)
                for name, words in (raw.get("sub_intents") or {}).items()}
         unknown = (set(main) - set(votes.MAIN_INTENTS)) | (set(sub) - set(votes.SUB_INTENTS))

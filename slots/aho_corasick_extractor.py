@@ -104,14 +104,15 @@ class AhoCorasickExtractor(GraphComponent):
         for end, (surface, entity, canonical, is_alias) in self.automaton.iter(text):
             start = end - len(surface) + 1
             candidates.append((start, end + 1, surface, entity, canonical, is_alias))
-        # Longest first, then leftmost; keep those that do not overlap a kept one.
+        # Longest first, then leftmost; keep those that do not overlap a kept one. A candidate
+        # checks only its own characters, so the cost is linear in the text (names are short).
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken: List[Tuple[int, int]] = []
+        covered = bytearray(len(text))   # 1 where a kept match lies
         found = []
         for start, end, surface, entity, canonical, is_alias in candidates:
-            if any(start < e and s < end for s, e in taken):
+            if any(covered[start:end]):
                 continue
-            taken.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
             found.append({
                 "entity": entity, "start": start, "end": end, "value": canonical, "text": surface,
                 "confidence_entity": 1.0, "extractor": EXTRACTOR,

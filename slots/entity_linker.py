@@ -45,7 +45,8 @@ def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
     Priority on overlap: linked before unlinked, longer span, higher
     ``confidence_entity``, then the order given (earlier extractor wins a tie);
-    identical duplicates collapse into one.
+    identical duplicates collapse into one. Each mention (all are non-empty) checks only
+    its own characters against the kept ones: the cost is linear in the text.
     """
     def priority(item: Tuple[int, Dict[str, Any]]) -> Tuple[Any, ...]:
         order, e = item
@@ -53,17 +54,23 @@ def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
                 -float(e.get("confidence_entity") or 0.0), order)
 
     kept: List[Dict[str, Any]] = []
+    covered = bytearray(max((e["end"] for e in entities), default=0))   # 1 inside a kept mention
     for _, entity in sorted(enumerate(entities), key=priority):
-        if any(entity["start"] < k["end"] and k["start"] < entity["end"] for k in kept):
+        start, end = entity["start"], entity["end"]
+        if any(covered[start:end]):
             continue
+        covered[start:end] = b"\x01" * (end - start)
         kept.append(entity)
     return sorted(kept, key=lambda e: (e["start"], e["end"]))
 
 
-def _overlaps_linked(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
-    """A scan guess is only a fallback for names no extractor saw: it is dropped when it
-    overlaps any linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒)."""
-    return any(e.get("linked") and hit.start < e["end"] and e["start"] < hit.end for e in entities)
+def _linked_characters(entities: List[Dict[str, Any]], text: str) -> bytearray:
+    """1 for each character of ``text`` inside a linked mention, else 0."""
+    covered = bytearray(max([len(text)] + [e["end"] for e in entities]))
+    for e in entities:
+        if e.get("linked"):
+            covered[e["start"]:e["end"]] = b"\x01" * (e["end"] - e["start"])
+    return covered
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -208,7 +215,10 @@ class EntityLinker(GraphComponent):
             entities = [e for e in entities if self.plausible_unlinked(e)]
             hits = self.index.scan(text, self.config["scan_max_substitutions"],
                                    self.config["pinyin_substitution_cost"])
-            entities += [self._scan_entity(hit, text) for hit in hits if not _overlaps_linked(hit, entities)]
+            # A scan guess is only a fallback for names no extractor saw: it is dropped when it overlaps
+            # a linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒).
+            linked = _linked_characters(entities, text)
+            entities += [self._scan_entity(hit, text) for hit in hits if not any(linked[hit.start:hit.end])]
             if entities or message.get(ENTITIES) is not None:
                 message.set(ENTITIES, merge_entities(entities), add_to_output=True)
         return messages

@@ -230,6 +230,8 @@ class LinkIndex:
         for i, _ in counts.most_common(max_candidates):
             target = self.forms[i]
             for a, b in ((form, target), (core, tn.strip_generic_suffix(target))):
+                if 1.0 - abs(len(a) - len(b)) / max(len(a), len(b)) < threshold:
+                    continue   # each missing character costs 1: the similarity cannot reach the threshold
                 score, homophones = self._similarity(a, b, substitution_cost)
                 if best is None or (score, -i) > (best[0], -best[2]):
                     best = (score, homophones, i)

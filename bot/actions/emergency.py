@@ -2,17 +2,38 @@
 
 Why a rule file and not the NLU: an emergency must be caught whatever the intent
 classifier says about the message ("你好，我爸突然昏迷了" may well look like a greeting),
-and the patterns have to be readable and reviewable by clinicians.
+and the patterns have to be readable and reviewable by clinicians. They are compiled with
+RE2 (``safety.patterns``) because they run on every message: time linear in the text.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Pattern, Sequence, Tuple
+from typing import Any, List, Sequence, Tuple
 
 import yaml
+
+from safety.patterns import Regex, compile_pattern
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """One pattern of an alternative; a hit directly followed by an ``unless`` word does not count."""
+
+    pattern: Regex
+    unless: Tuple[str, ...] = ()
+
+    @classmethod
+    def from_rule(cls, rule: Any) -> "RedFlag":
+        """From the rule file: a pattern string or ``{pattern: ..., unless: [words]}``."""
+        if isinstance(rule, str):
+            return cls(compile_pattern(rule))
+        if isinstance(rule, dict) and set(rule) <= {"pattern", "unless"} and isinstance(rule.get("pattern"), str):
+            unless = rule.get("unless", [])
+            if isinstance(unless, list) and all(isinstance(word, str) and word for word in unless):
+                return cls(compile_pattern(rule["pattern"]), tuple(unless))
+        raise ValueError(f"expected a pattern or {{pattern: ..., unless: [words]}}, got {rule!r}")
 
 
 @dataclass(frozen=True)
@@ -20,7 +41,7 @@ class EmergencyCategory:
     """One kind of emergency: any alternative whose patterns are all found matches."""
 
     name: str
-    alternatives: Tuple[Tuple[Pattern, ...], ...]
+    alternatives: Tuple[Tuple[RedFlag, ...], ...]
 
 
 class EmergencyDetector:
@@ -39,11 +60,11 @@ class EmergencyDetector:
         for name, spec in (raw.get("categories") or {}).items():
             alternatives = []
             for alternative in (spec or {}).get("match") or []:
-                if isinstance(alternative, str):
+                if not isinstance(alternative, list):
                     alternative = [alternative]
                 try:
-                    alternatives.append(tuple(re.compile(p) for p in alternative))
-                except re.error as exc:
+                    alternatives.append(tuple(RedFlag.from_rule(rule) for rule in alternative))
+                except ValueError as exc:
                     raise ValueError(f"{path}: bad pattern in category {name!r}: {exc}") from exc
             if not alternatives:
                 raise ValueError(f"{path}: category {name!r} has no patterns")
@@ -52,9 +73,12 @@ class EmergencyDetector:
             raise ValueError(f"{path}: no emergency categories")
         return cls(categories, raw.get("negation_cues") or [], raw.get("negation_window", 0))
 
-    def _found(self, pattern: Pattern, text: str) -> bool:
-        """True when ``pattern`` occurs in ``text`` at least once without a negation cue before it."""
-        for match in pattern.finditer(text):
+    def _found(self, flag: RedFlag, text: str) -> bool:
+        """True when ``flag`` occurs in ``text`` at least once, not directly followed by one of its
+        ``unless`` words and without a negation cue before it."""
+        for match in flag.pattern.finditer(text):
+            if any(text.startswith(word, match.end()) for word in flag.unless):
+                continue
             before = text[max(0, match.start() - self.negation_window):match.start()]
             if not any(cue in before for cue in self.negation_cues):
                 return True
