@@ -66,10 +66,10 @@ train: $(MODEL)  ## train the Rasa model if config, data, components or graph ch
 # Trained under another name and renamed at the end, so an interrupted training never leaves
 # a truncated models/hospital.tar.gz for the next `make run` to serve.
 $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
-	rm -f models/hospital.partial.tar.gz
+	rm -f models/hospital-partial.tar.gz
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAIN_DATA) \
-		--out models --fixed-model-name hospital.partial
-	mv -f models/hospital.partial.tar.gz $@
+		--out models --fixed-model-name hospital-partial
+	mv -f models/hospital-partial.tar.gz $@
 
 actions: install kg  ## run only the action server on $(HOST):$(ACTION_PORT)
 	$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT)

@@ -43,6 +43,44 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    """Until ``GET url`` answers 200; RuntimeError if ``process`` exits first, TimeoutError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def http_request(port: int, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
+                 raw: Optional[bytes] = None, timeout: float = 60) -> Tuple[int, Dict[str, str], Any]:
+    """One request to 127.0.0.1:``port``: ``(status, lower-cased headers, parsed JSON or text)``.
+
+    ``body`` is sent as JSON, ``raw`` as it is."""
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode("utf-8"))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=headers or {})
+        resp = conn.getresponse()
+        payload = resp.read()
+        reply_headers = {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+    text = payload.decode("utf-8", errors="replace")
+    if reply_headers.get("content-type", "").startswith("application/json"):
+        try:
+            return resp.status, reply_headers, json.loads(text)
+        except ValueError:
+            pass
+    return resp.status, reply_headers, text
+
+
 class LiveBot:
     """``with LiveBot(work_dir, log_dir, ...) as bot:`` — both servers up, stopped on exit.
 
@@ -114,35 +152,14 @@ class LiveBot:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
     def _wait(self, url: str, name: str) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        process = self.processes[name]
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log(name)[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError(f"{url} did not answer within {START_TIMEOUT} s; see {self.log_dir / name}.log")
+        try:
+            wait_until_up(url, self.processes[name], START_TIMEOUT)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{name}: {exc}:\n{self.log(name)[-3000:]}") from None
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; see {self.log_dir / name}.log") from None
 
     def request(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
                 raw: Optional[bytes] = None, timeout: float = 60) -> Tuple[int, Dict[str, str], Any]:
         """``(status, lower-cased headers, parsed JSON or text)``; ``body`` is sent as JSON."""
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode("utf-8"))
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=data, headers=headers or {})
-            resp = conn.getresponse()
-            payload = resp.read()
-            reply_headers = {k.lower(): v for k, v in resp.getheaders()}
-        finally:
-            conn.close()
-        text = payload.decode("utf-8", errors="replace")
-        if reply_headers.get("content-type", "").startswith("application/json"):
-            try:
-                return resp.status, reply_headers, json.loads(text)
-            except ValueError:
-                pass
-        return resp.status, reply_headers, text
+        return http_request(self.port, method, path, body, headers, raw, timeout)

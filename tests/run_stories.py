@@ -30,14 +30,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
+
+from bot.local_servers import wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "suites.yml"
@@ -94,20 +94,6 @@ def ensure_port_free(port: int) -> None:
             raise RuntimeError(f"port {port} is in use; pick another with --port") from exc
 
 
-def wait_for(url: str, timeout: float, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"action server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
 class ActionServer:
     """``rasa run actions`` in a subprocess for the duration of a ``with`` block."""
 
@@ -122,7 +108,7 @@ class ActionServer:
         self.proc = subprocess.Popen([rasa, "run", "actions", "--actions", "bot.actions", "--port", str(self.port)],
                                      cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
-            wait_for(f"http://127.0.0.1:{self.port}/health", 120, self.proc)
+            wait_until_up(f"http://127.0.0.1:{self.port}/health", self.proc, 120)
         except Exception:
             self.__exit__()
             raise

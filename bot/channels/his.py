@@ -14,68 +14,40 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import (
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_MESSAGE_LENGTH,
-    DEFAULT_RESPONSE_TIMEOUT,
-    LIMIT_SETTINGS,
-    ChatChannel,
     ChatRequest,
     OnNewMessage,
     RequestError,
-    check_bearer,
-    check_known_keys,
+    TokenChannel,
     error_response,
     id_field,
     json_errors,
     json_response,
     message_field,
     metadata_field,
-    read_limits,
-    read_token,
 )
 
 logger = logging.getLogger(__name__)
 
 SECTION = "bot.channels.his.HISInput"
 DEFAULT_TOKEN_ENV = "HIS_TOKEN"
-SETTINGS = {"token_env"} | LIMIT_SETTINGS
 
 
-class HISInput(ChatChannel):
+class HISInput(TokenChannel):
     """Bearer-token JSON webhook for the hospital information system."""
 
     SECTION = SECTION
-    SETTINGS = frozenset(SETTINGS)
+    DEFAULT_TOKEN_ENV = DEFAULT_TOKEN_ENV
 
     @classmethod
     def name(cls) -> Text:
         return "his"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HISInput":
-        config = dict(credentials or {})
-        check_known_keys(SECTION, config, SETTINGS)
-        token_env = config.get("token_env") or DEFAULT_TOKEN_ENV
-        return cls(token=read_token(SECTION, token_env), token_env=token_env, **read_limits(config))
-
-    def __init__(self, token: Optional[str], token_env: str = DEFAULT_TOKEN_ENV,
-                 max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 response_timeout: float = DEFAULT_RESPONSE_TIMEOUT) -> None:
-        super().__init__(max_message_length, max_body_bytes, response_timeout)
-        self.token = token.encode("utf-8") if token else None
-        self.token_env = token_env
-
-    def authorize(self, request: Request) -> None:
-        """503 when no token is configured, 401 unless the bearer token matches (constant time)."""
-        check_bearer(request, self.token, self.token_env, "HIS")
 
     def parse(self, data: Dict[str, Any]) -> ChatRequest:
         """The checked request fields; ``request_id`` is generated when absent."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.rest import QueueOutputChannel
@@ -29,29 +29,20 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import (
-    DEFAULT_MAX_BODY_BYTES,
-    DEFAULT_MAX_MESSAGE_LENGTH,
-    DEFAULT_RESPONSE_TIMEOUT,
-    LIMIT_SETTINGS,
-    ChatChannel,
     ChatRequest,
     OnNewMessage,
-    check_bearer,
-    check_known_keys,
+    PairedOutputChannel,
+    TokenChannel,
     id_field,
     json_errors,
     json_response,
     message_field,
     metadata_field,
-    read_limits,
-    read_token,
-    PairedOutputChannel,
     run_dialogue,
     safety_net,
 )
 
 SECTION = "bot.channels.rest.RestInput"
-SETTINGS = {"token_env"} | LIMIT_SETTINGS
 _DONE = object()  # end of a streamed reply
 
 
@@ -67,37 +58,14 @@ class _Tee(CollectingOutputChannel):
         await self.output.send_response(recipient_id, message)
 
 
-class RestInput(ChatChannel):
+class RestInput(TokenChannel):
     """Rasa's REST webhook format with namespaced senders, validation and an optional token."""
 
     SECTION = SECTION
-    SETTINGS = frozenset(SETTINGS)
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
-        config = dict(credentials or {})
-        check_known_keys(SECTION, config, SETTINGS)
-        token_env = config.get("token_env")
-        token = read_token(SECTION, token_env) if token_env is not None else None
-        return cls(token=token, token_env=token_env, require_token=token_env is not None, **read_limits(config))
-
-    def __init__(self, token: Optional[str] = None, token_env: Optional[str] = None, require_token: bool = False,
-                 max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 response_timeout: float = DEFAULT_RESPONSE_TIMEOUT) -> None:
-        super().__init__(max_message_length, max_body_bytes, response_timeout)
-        self.token = token.encode("utf-8") if token else None
-        self.token_env = token_env or ""
-        self.require_token = require_token or token is not None
-
-    def authorize(self, request: Request) -> None:
-        """With a token configured (``token_env``), only ``Authorization: Bearer <token>`` may post."""
-        if self.require_token:
-            check_bearer(request, self.token, self.token_env, "REST")
 
     def parse(self, data: Dict[str, Any]) -> ChatRequest:
         """``sender``, ``message`` and optional ``metadata``; Rasa's ``input_channel`` field is ignored."""

@@ -22,7 +22,9 @@ WEB_SENDER = "web-5f0c2b9a7d3e4f61a8b0c1d2e3f4a5b6"
 @pytest.fixture(scope="session")
 def live_bot(tmp_path_factory) -> Iterator[LiveBot]:
     require_model()
-    env = {"HIS_TOKEN": HIS_TOKEN, "RASA_API_TOKEN": API_TOKEN}
-    with LiveBot(tmp_path_factory.mktemp("adversarial"), ROOT / "results" / "adversarial", env=env,
-                 api=True) as bot:
+    work = tmp_path_factory.mktemp("adversarial")
+    # Its own unanswered log: hostile test text never lands in the project's var/ database.
+    env = {"HIS_TOKEN": HIS_TOKEN, "RASA_API_TOKEN": API_TOKEN,
+           "UNANSWERED_DB_URL": f"sqlite:///{work / 'unanswered.sqlite3'}"}
+    with LiveBot(work, ROOT / "results" / "adversarial", env=env, api=True) as bot:
         yield bot

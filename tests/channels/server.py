@@ -9,8 +9,6 @@ blueprints — without a trained model. The stub agent stands in for
 from __future__ import annotations
 
 import asyncio
-import http.client
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -21,7 +19,7 @@ from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 
 from bot.actions.payload import build_payload
-from bot.local_servers import free_port
+from bot.local_servers import free_port, http_request
 
 # Several apps with Rasa's fixed app name are created in one test session.
 Sanic.test_mode = True
@@ -128,16 +126,4 @@ class ChannelServer:
     def request(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
                 raw: Optional[bytes] = None) -> Tuple[int, Dict[str, str], Any]:
         """``(status, lower-cased headers, parsed JSON or raw text)``; ``body`` is sent as JSON."""
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode("utf-8"))
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=data, headers=headers or {})
-            resp = conn.getresponse()
-            payload = resp.read()
-            reply_headers = {k.lower(): v for k, v in resp.getheaders()}
-        finally:
-            conn.close()
-        text = payload.decode("utf-8")
-        if reply_headers.get("content-type", "").startswith("application/json"):
-            return resp.status, reply_headers, json.loads(text)
-        return resp.status, reply_headers, text
+        return http_request(self.port, method, path, body, headers, raw, timeout=30)

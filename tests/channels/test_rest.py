@@ -83,6 +83,8 @@ def test_token_is_required_when_configured(monkeypatch):
         assert srv.request("POST", URL, {"sender": "u", "message": "hi"},
                            headers={"Authorization": "Bearer nope"})[0] == 401
         assert srv.request("POST", URL, {"sender": "u", "message": "hi"},
+                           headers={"Authorization": "Bearer \xff\xfe\xfd"})[0] == 401  # not UTF-8
+        assert srv.request("POST", URL, {"sender": "u", "message": "hi"},
                            headers={"Authorization": "Bearer rest-secret"})[0] == 200
         monkeypatch.delenv("REST_TEST_TOKEN")
         unset = RestInput.from_credentials({"token_env": "REST_TEST_TOKEN"})
