@@ -84,11 +84,16 @@ def test_typing_indicator_while_waiting(widget):
     assert not widget.find(".typing")
 
 
-def test_empty_and_failed_replies_are_explained(widget):
-    widget.send("silence")
-    widget.wait(lambda: "没有收到回答" in widget.notice(), "no notice for an empty reply")
+def test_silence_and_failures_are_explained(widget):
+    widget.send("silence")  # Rasa said nothing (action server down): the channel answers itself
+    widget.wait(lambda: any(r.get_attribute("data-strategy") == "service_unavailable" for r in widget.bot_rows()),
+                "no service_unavailable reply for a silent dialogue")
+    assert "120" in widget.bot_rows()[-1].text
     assert "failed" not in widget.user_rows()[-1].get_attribute("class").split()
-    widget.send("boom")  # the channel answers 500
+    # A proxy in front of the bot may still fail (502): the widget says so and offers a retry.
+    widget.driver.execute_script(
+        "window.fetch = function () { return Promise.resolve(new Response('<h1>Bad Gateway</h1>', {status: 502})); };")
+    widget.send("感冒有什么症状")
     widget.wait(lambda: "问答服务暂时出现问题" in widget.notice(), "no notice for a server error")
     assert "failed" in widget.user_rows()[-1].get_attribute("class").split()
     assert widget.find(".notice .retry")
