@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import medical_flow
-from bot.actions.emergency import detector_for
+from bot.actions.emergency import red_flags
 from bot.actions.turn import Turn
 
 # Worker threads for turns: the graph, the templates and the unanswered log are synchronous,
@@ -44,8 +44,7 @@ class TurnAction(Action, ABC):
                 domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         """Answer one user message: red flags first, then a waiting question, then :meth:`handle`."""
         turn = Turn(tracker)
-        rules = turn.settings.project_path(turn.settings.emergency_rules)
-        turn.emergencies = detector_for(str(rules)).detect(turn.parsed.text)
+        turn.emergencies = red_flags(turn.parsed.text, turn.settings)
         if turn.emergencies:
             turn.say("emergency", "emergency.j2", items=turn.emergencies, categories=turn.emergencies)
         if turn.emergencies and not answerable_after_emergency(turn):

@@ -96,3 +96,11 @@ class EmergencyDetector:
 def detector_for(path: str) -> EmergencyDetector:
     """The detector for one rule file, compiled once per process."""
     return EmergencyDetector.from_file(Path(path))
+
+
+def red_flags(text: str, settings: Any) -> List[str]:
+    """The emergency categories ``text`` matches under the rule file ``settings.emergency_rules`` names.
+
+    The one way in for the actions and for the channels' safety net, so both read the same rules.
+    """
+    return detector_for(str(settings.project_path(settings.emergency_rules))).detect(text)

@@ -346,12 +346,12 @@ def emergency_message(text: str) -> Optional[Dict[str, Any]]:
     server is down or hung Rasa answers nothing, and the advice to call 120 must still reach
     the patient. Rules and template are the actions' own, so both paths say the same.
     """
-    from bot.actions.emergency import detector_for
+    from bot.actions.emergency import red_flags
     from bot.render import render
     from bot.settings import load_settings
 
     settings = load_settings()
-    categories = detector_for(str(settings.project_path(settings.emergency_rules))).detect(text)
+    categories = red_flags(text, settings)
     if not categories:
         return None
     reply = render("emergency.j2", bot_name=settings.bot_name, disease=None, items=categories, departments=[],
@@ -396,20 +396,43 @@ async def run_dialogue(on_new_message: OnNewMessage, output: OutputChannel, text
     return False
 
 
-async def collect_replies(on_new_message: OnNewMessage, text: str, sender_id: str, input_channel: str,
-                          metadata: Optional[Dict[str, Any]], timeout: float) -> List[Dict[str, Any]]:
-    """The bot's paired ``{"text", "custom"}`` messages for one user message.
+class _Tee(CollectingOutputChannel):
+    """Sends each bot message on to ``output`` and records it paired (to know what was said)."""
+
+    def __init__(self, output: OutputChannel, record: PairedOutputChannel) -> None:
+        super().__init__()
+        self.output, self.record = output, record
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await self.record.send_response(recipient_id, message)
+        await self.output.send_response(recipient_id, message)
+
+
+async def answer_into(output: OutputChannel, on_new_message: OnNewMessage, text: str, sender_id: str,
+                      input_channel: str, metadata: Optional[Dict[str, Any]], timeout: float) -> None:
+    """Run one user message through Rasa into ``output``, never leaving the patient without a reply.
 
     When the dialogue fails, times out or sends nothing (Rasa answers nothing when the
-    action server is down), :func:`safety_net`'s messages follow what was sent.
+    action server is down), :func:`safety_net`'s messages follow what was sent, through the
+    same ``output`` (paired for the web and HIS channels, Rasa's format for REST).
     """
+    sent = PairedOutputChannel()
+    ok = await run_dialogue(on_new_message, _Tee(output, sent), text, sender_id, input_channel, metadata,
+                            timeout)
+    if ok and sent.messages:
+        return
+    if ok:
+        logger.error("%s: the dialogue engine sent nothing to sender %s (action server down?)",
+                     input_channel, sender_id)
+    for message in safety_net(text, sent.messages):
+        await output.send_response(sender_id, message)
+
+
+async def collect_replies(on_new_message: OnNewMessage, text: str, sender_id: str, input_channel: str,
+                          metadata: Optional[Dict[str, Any]], timeout: float) -> List[Dict[str, Any]]:
+    """The bot's paired ``{"text", "custom"}`` messages for one user message (see :func:`answer_into`)."""
     collector = PairedOutputChannel()
-    ok = await run_dialogue(on_new_message, collector, text, sender_id, input_channel, metadata, timeout)
-    if not ok or not collector.messages:
-        if ok:
-            logger.error("%s: the dialogue engine sent nothing to sender %s (action server down?)",
-                         input_channel, sender_id)
-        collector.messages.extend(safety_net(text, collector.messages))
+    await answer_into(collector, on_new_message, text, sender_id, input_channel, metadata, timeout)
     return collector.messages
 
 

@@ -31,31 +31,17 @@ from sanic.response import HTTPResponse
 from bot.channels.common import (
     ChatRequest,
     OnNewMessage,
-    PairedOutputChannel,
     TokenChannel,
+    answer_into,
     id_field,
     json_errors,
     json_response,
     message_field,
     metadata_field,
-    run_dialogue,
-    safety_net,
 )
 
 SECTION = "bot.channels.rest.RestInput"
 _DONE = object()  # end of a streamed reply
-
-
-class _Tee(CollectingOutputChannel):
-    """Sends each bot message to the client's output and records it paired (to see what was said)."""
-
-    def __init__(self, output: CollectingOutputChannel, record: PairedOutputChannel) -> None:
-        super().__init__()
-        self.output, self.record = output, record
-
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        await self.record.send_response(recipient_id, message)
-        await self.output.send_response(recipient_id, message)
 
 
 class RestInput(TokenChannel):
@@ -79,15 +65,9 @@ class RestInput(TokenChannel):
 
     async def collect(self, chat: ChatRequest, on_new_message: OnNewMessage,
                       output: CollectingOutputChannel) -> None:
-        """Run the dialogue into ``output``; a failure, timeout or silence adds the safety net's messages."""
-        conversation = self.conversation_id(chat.sender)
-        sent = PairedOutputChannel()
-        tee = _Tee(output, sent)
-        ok = await run_dialogue(on_new_message, tee, chat.text, conversation, self.name(),
-                                chat.metadata, self.response_timeout)
-        if not ok or not sent.messages:
-            for message in safety_net(chat.text, sent.messages):
-                await output.send_response(conversation, message)
+        """Run the dialogue into ``output`` (Rasa's REST format), safety net included."""
+        await answer_into(output, on_new_message, chat.text, self.conversation_id(chat.sender), self.name(),
+                          chat.metadata, self.response_timeout)
 
     async def respond(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         chat = await self.read(request)
