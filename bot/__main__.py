@@ -1,4 +1,5 @@
 """``python -m bot``: the project's command line (see ``python -m bot --help``)."""
+
 import sys
 
 from bot.cli import main

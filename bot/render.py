@@ -4,17 +4,19 @@ A template may hold several alternative replies separated by a line containing o
 ``---``; one is picked at random (``rng`` makes the choice reproducible in tests; the
 environment variable ``DIALOGUE_SEED`` makes a whole process reproducible).
 """
+
 from __future__ import annotations
 
 import os
 import random
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import jinja2
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+from core.paths import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
 VARIANT_SEPARATOR = "---"
 
 
@@ -33,7 +35,8 @@ def environment() -> jinja2.Environment:
 def variants(name: str, **context: Any) -> list[str]:
     """Every variant of template ``name`` rendered with ``context``."""
     text = environment().get_template(name).render(**context)
-    parts, current = [], []
+    parts: List[str] = []
+    current: List[str] = []
     for line in text.splitlines():
         if line.strip() == VARIANT_SEPARATOR:
             parts.append("\n".join(current).strip())

@@ -6,6 +6,7 @@ missing key is an error rather than a silent second value. ``DIALOGUE_CONFIG`` n
 file whose keys replace those of ``dialogue.yml`` (the story suites use one to change the
 thresholds).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,8 @@ from typing import Any, Dict
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from core.paths import PROJECT_ROOT
+
 DIALOGUE_FILE = PROJECT_ROOT / "dialogue.yml"
 
 
@@ -46,10 +48,14 @@ class DialogueSettings:
         if int(self.suggest_limit) != self.suggest_limit or self.suggest_limit < 1:
             raise ValueError("suggest_limit must be a whole number >= 1")
         if not isinstance(self.hospital_contact, str) or not self.hospital_contact.strip():
-            raise ValueError("hospital_contact must name where patients reach a person, e.g. '门诊服务台（电话 …）'")
+            raise ValueError(
+                "hospital_contact must name where patients reach a person, e.g. '门诊服务台（电话 …）'"
+            )
         days = self.unanswered_retention_days
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise ValueError(f"unanswered_retention_days must be a positive whole number of days, not {days!r}")
+            raise ValueError(
+                f"unanswered_retention_days must be a positive whole number of days, not {days!r}"
+            )
 
     def project_path(self, value: str) -> Path:
         """``value`` as a path, relative paths taken from the project root."""

@@ -14,6 +14,7 @@ conversations idle for more than ``retention`` seconds. ``CompactRedisTrackerSto
 the same compaction over Rasa's Redis store, whose ``record_exp`` expires idle
 conversations.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ DEFAULT_RETENTION = 24 * 3600
 SWEEP_EVERY = 200  # saves between two sweeps for idle conversations
 
 
-def compact(tracker: DialogueStateTracker, domain: Domain, max_events: int,
-            keep_events: int) -> DialogueStateTracker:
+def compact(
+    tracker: DialogueStateTracker, domain: Domain, max_events: int, keep_events: int
+) -> DialogueStateTracker:
     """``tracker`` itself when short; else a tracker of its last turns after a session start.
 
     The kept part starts at the ``action_listen`` before a user message, so no turn is cut in
@@ -51,18 +53,29 @@ def compact(tracker: DialogueStateTracker, domain: Domain, max_events: int,
     if cut >= len(events):
         return tracker  # no user turn in the tail: nothing safe to drop
     initial = {slot.name: slot.initial_value for slot in domain.slots}
-    slots = [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
-             if name in initial and value != initial[name]]
+    slots = [
+        SlotSet(name, value)
+        for name, value in tracker.current_slot_values().items()
+        if name in initial and value != initial[name]
+    ]
     head: List[Event] = [ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), *slots]
-    return DialogueStateTracker.from_events(tracker.sender_id, head + events[cut:], slots=domain.slots,
-                                            max_event_history=tracker._max_event_history)
+    return DialogueStateTracker.from_events(
+        tracker.sender_id,
+        head + events[cut:],
+        slots=domain.slots,
+        max_event_history=tracker._max_event_history,
+    )
 
 
 def _turn_starts_at(events: List[Event], index: int) -> bool:
     """Whether ``events[index]`` is the ``action_listen`` right before a user message."""
     event = events[index]
-    return (isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME
-            and index + 1 < len(events) and isinstance(events[index + 1], UserUttered))
+    return (
+        isinstance(event, ActionExecuted)
+        and event.action_name == ACTION_LISTEN_NAME
+        and index + 1 < len(events)
+        and isinstance(events[index + 1], UserUttered)
+    )
 
 
 class CompactingMixin:
@@ -72,7 +85,9 @@ class CompactingMixin:
 
     def _compaction(self, max_events: int, keep_events: int) -> None:
         if not 0 < keep_events < max_events:
-            raise ValueError(f"tracker store: need 0 < keep_events ({keep_events}) < max_events ({max_events})")
+            raise ValueError(
+                f"tracker store: need 0 < keep_events ({keep_events}) < max_events ({max_events})"
+            )
         self.max_events, self.keep_events = max_events, keep_events
 
     def compacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
@@ -82,9 +97,16 @@ class CompactingMixin:
 class CompactInMemoryTrackerStore(CompactingMixin, InMemoryTrackerStore):
     """Rasa's in-memory store, conversations compacted and dropped after ``retention`` idle seconds."""
 
-    def __init__(self, domain: Domain, event_broker: Optional[Any] = None, host: Optional[str] = None,
-                 max_events: int = DEFAULT_MAX_EVENTS, keep_events: int = DEFAULT_KEEP_EVENTS,
-                 retention: float = DEFAULT_RETENTION, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        event_broker: Optional[Any] = None,
+        host: Optional[str] = None,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        keep_events: int = DEFAULT_KEEP_EVENTS,
+        retention: float = DEFAULT_RETENTION,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(domain, event_broker, **kwargs)
         self._compaction(int(max_events), int(keep_events))
         if float(retention) <= 0:
@@ -110,15 +132,23 @@ class CompactInMemoryTrackerStore(CompactingMixin, InMemoryTrackerStore):
             self.store.pop(sender, None)
             self.last_active.pop(sender, None)
         if idle:
-            logger.info("tracker store: forgot %d conversations idle for over %.0f s", len(idle), self.retention)
+            logger.info(
+                "tracker store: forgot %d conversations idle for over %.0f s", len(idle), self.retention
+            )
         return len(idle)
 
 
 class CompactRedisTrackerStore(CompactingMixin, RedisTrackerStore):
     """Rasa's Redis store (``record_exp`` expires idle conversations), conversations compacted."""
 
-    def __init__(self, domain: Domain, host: str = "localhost", max_events: int = DEFAULT_MAX_EVENTS,
-                 keep_events: int = DEFAULT_KEEP_EVENTS, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Domain,
+        host: str = "localhost",
+        max_events: int = DEFAULT_MAX_EVENTS,
+        keep_events: int = DEFAULT_KEEP_EVENTS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(domain, host=host, **kwargs)
         self._compaction(int(max_events), int(keep_events))
 

@@ -26,6 +26,7 @@ How long: ``dialogue.yml``'s ``unanswered_retention_days`` (90). Older rows are 
 a question is recorded (at most once an hour per process) and by
 ``python -m bot unanswered purge``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,7 +57,8 @@ PURGE_INTERVAL_S = 3600.0
 
 metadata = sa.MetaData()
 questions_table = sa.Table(
-    "unanswered_questions", metadata,
+    "unanswered_questions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
@@ -65,7 +67,7 @@ questions_table = sa.Table(
     sa.Column("intent_confidence", sa.Float),
     sa.Column("sub_intent", sa.String(64)),
     sa.Column("sub_intent_confidence", sa.Float),
-    sa.Column("entities", sa.Text, nullable=False),   # JSON list of {entity, value, text, linked}
+    sa.Column("entities", sa.Text, nullable=False),  # JSON list of {entity, value, text, linked}
     sa.Column("disease", sa.String(255)),
     sa.Column("reason", sa.String(32), nullable=False),
 )
@@ -122,7 +124,8 @@ def check_salt(salt: bytes, origin: str) -> bytes:
         raise InsecureSaltError(
             f"{origin} holds a salt of {len(salt)} bytes; at least {MIN_SALT_BYTES} are needed "
             "so that sender hashes cannot be reversed by guessing ids (set a long random "
-            "UNANSWERED_SALT, or delete an empty salt file only if no hashes made with it matter)")
+            "UNANSWERED_SALT, or delete an empty salt file only if no hashes made with it matter)"
+        )
     return salt
 
 
@@ -189,13 +192,18 @@ def _stored_entities(entities: List[Dict[str, Any]], text: str) -> str:
     """The entities as stored: known keys, strings cleaned and redacted, offsets only where they index ``text``."""
     stored = []
     for found in entities:
-        entry = {k: found[k] for k in ("entity", "value", "text", "linked") if k in found}
+        entry: Dict[str, Any] = {k: found[k] for k in ("entity", "value", "text", "linked") if k in found}
         for key in ("entity", "value", "text"):
             if isinstance(entry.get(key), str):
                 entry[key] = clean(entry[key])
         start, end = found.get("start"), found.get("end")
-        if (isinstance(start, int) and isinstance(end, int) and isinstance(entry.get("text"), str)
-                and 0 <= start <= end and text[start:end] == entry["text"]):
+        if (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and isinstance(entry.get("text"), str)
+            and 0 <= start <= end
+            and text[start:end] == entry["text"]
+        ):
             entry.update(start=start, end=end)
         stored.append(entry)
     return json.dumps(stored, ensure_ascii=False)
@@ -219,9 +227,13 @@ def _check_days(days: Any) -> int:
 class UnansweredLog:
     """Writes, reads and purges the ``unanswered_questions`` table of one database."""
 
-    def __init__(self, url: Optional[str] = None, salt: Optional[bytes] = None,
-                 retention_days: Optional[int] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        salt: Optional[bytes] = None,
+        retention_days: Optional[int] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = database_url(url)
         self.engine = sa.create_engine(self.url, future=True)
         metadata.create_all(self.engine)

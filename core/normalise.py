@@ -5,6 +5,7 @@ fold text their own way, with small differences (one stripped 病/症 from two-c
 names, another did not). Every comparison of names or sentences now starts from
 ``fold_char``; the functions below differ only in what they then drop, and say why.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -74,8 +75,11 @@ def strip_generic_suffix(key: str) -> str:
 def near_duplicate_key(name: str) -> str:
     """The key near-duplicate graph names share: folded, without whitespace and invisible
     characters, one generic suffix removed (``糖尿病`` and ``糖 尿`` group together)."""
-    key = "".join(ch for ch in unicodedata.normalize("NFKC", name)
-                  if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE).lower()
+    key = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKC", name)
+        if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE
+    ).lower()
     return strip_generic_suffix(key)
 
 

@@ -6,6 +6,7 @@ list each, here: the main intents, the sub-intents of a medical question with th
 Chinese names, the entity types (one per graph node label, from the graph schema) and
 the settings of the deterministic dev split that every voting member is measured on.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Tuple
@@ -19,16 +20,27 @@ MAIN_INTENTS: Tuple[str, ...] = SMALLTALK_INTENTS + (MEDICAL_INTENT,)
 
 # Sub-intents of a medical question, in the order the data and the reports list them.
 SUB_INTENT_NAMES_ZH: Dict[str, str] = {
-    "definition": "定义", "cause": "病因", "prevention": "预防", "symptom": "临床表现",
-    "complication": "相关病症", "treatment": "治疗方法", "department": "所属科室",
-    "infectivity": "传染性", "cure_rate": "治愈率", "taboo": "禁忌", "check": "化验/体检方案",
-    "cure_time": "治疗时间", "other": "其他",
+    "definition": "定义",
+    "cause": "病因",
+    "prevention": "预防",
+    "symptom": "临床表现",
+    "complication": "相关病症",
+    "treatment": "治疗方法",
+    "department": "所属科室",
+    "infectivity": "传染性",
+    "cure_rate": "治愈率",
+    "taboo": "禁忌",
+    "check": "化验/体检方案",
+    "cure_time": "治疗时间",
+    "other": "其他",
 }
 SUB_INTENTS: Tuple[str, ...] = tuple(SUB_INTENT_NAMES_ZH)
 OTHER_SUB_INTENT = "other"
 
 # --- entity types: one per node label of the graph ---------------------------------------
-ENTITY_TYPES: Tuple[str, ...] = tuple(label.lower() for label in schema.LABELS)
+GRAPH_LABELS: Tuple[str, ...] = tuple(schema.LABELS)  # "Disease", ...: what the graph calls them
+ENTITY_TYPES: Tuple[str, ...] = tuple(label.lower() for label in GRAPH_LABELS)
+ENTITY_TYPE_OF_LABEL: Dict[str, str] = dict(zip(GRAPH_LABELS, ENTITY_TYPES))
 DISEASE = schema.DISEASE.lower()
 SYMPTOM = schema.SYMPTOM.lower()
 

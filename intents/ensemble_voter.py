@@ -16,27 +16,36 @@ Must come after all members in the pipeline.
 With ``target: sub_intent`` the same vote decides ``sub_intent``/``sub_intent_ranking``
 from ``sub_intent_votes`` (members: ``intents.roberta_textcnn_classifier.
 RobertaTextCnnClassifier`` and ``intents.char_ngram_classifier.CharNgramClassifier``).
+One class serves both targets, so its ``required_components`` is what both need: a
+voting member (``votes.VotingMember``) earlier in the pipeline; ``runs_after(config)``
+names the members of its target (checked against config.yml by a test).
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from core.vocabulary import MAIN_INTENTS, SUB_INTENTS
 from intents import votes
 
 
-def combine(member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
-            weights: Mapping[str, Optional[float]], default_weight: float,
-            members: Optional[Sequence[str]] = None,
-            labels: Sequence[str] = votes.MAIN_INTENTS) -> Dict[str, float]:
+def combine(
+    member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
+    weights: Mapping[str, Optional[float]],
+    default_weight: float,
+    members: Optional[Sequence[str]] = None,
+    labels: Sequence[str] = MAIN_INTENTS,
+) -> Dict[str, float]:
     """Weighted average of the members' rankings (``{"name", "confidence"}`` lists)."""
-    totals = {name: 0.0 for name in labels}
+    totals = dict.fromkeys(labels, 0.0)
     weight_sum = 0.0
     for member, ranked in member_votes.items():
         if members is not None and member not in members:
@@ -56,18 +65,40 @@ def combine(member_votes: Mapping[str, Sequence[Mapping[str, Any]]],
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EnsembleVoter(GraphComponent):
-    """Sets ``intent``/``intent_ranking`` from the accuracy-weighted votes in ``intent_votes``
-    (or, with ``target: sub_intent``, ``sub_intent``/``sub_intent_ranking`` from
-    ``sub_intent_votes``)."""
+    """Main intent (or, with ``target: sub_intent``, sub-intent) from the members' weighted votes."""
 
-    TARGETS = {
-        "intent": (votes.INTENT_VOTES, votes.INTENT_VOTE_WEIGHTS, votes.MAIN_INTENTS, votes.set_final_intent),
-        "sub_intent": (votes.SUB_INTENT_VOTES, votes.SUB_INTENT_VOTE_WEIGHTS, votes.SUB_INTENTS,
-                       votes.set_sub_intent),
+    TARGETS: ClassVar[Dict[str, Tuple[str, str, Tuple[str, ...], Callable[..., Any]]]] = {
+        "intent": (votes.INTENT_VOTES, votes.INTENT_VOTE_WEIGHTS, MAIN_INTENTS, votes.set_final_intent),
+        "sub_intent": (
+            votes.SUB_INTENT_VOTES,
+            votes.SUB_INTENT_VOTE_WEIGHTS,
+            SUB_INTENTS,
+            votes.set_sub_intent,
+        ),
     }
 
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # Checked by Rasa (the voter is not trainable, so it runs in the prediction graph only).
+        return [votes.VotingMember]
+
+    @classmethod
+    def runs_after(cls, config: Optional[Dict[str, Any]] = None) -> List[Type]:
+        """The members of the vote ``config`` sets up (its ``target``): they come earlier."""
+        from intents.char_ngram_classifier import CharNgramClassifier
+        from intents.roberta_textcnn_classifier import RobertaTextCnnClassifier
+        from intents.template_matcher import TemplateMatcher
+        from intents.tinybert_rnn_classifier import TinyBertRnnClassifier
+
+        target = {**cls.get_default_config(), **(config or {})}["target"]
+        return (
+            [RobertaTextCnnClassifier, CharNgramClassifier]
+            if target == "sub_intent"
+            else [TemplateMatcher, TinyBertRnnClassifier]
+        )
+
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Members whose votes count (None: every member that voted).
             "members": None,
@@ -77,23 +108,43 @@ class EnsembleVoter(GraphComponent):
             "target": "intent",
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self.config = {**self.get_default_config(), **config}
         if self.config["target"] not in self.TARGETS:
-            raise ValueError(f"EnsembleVoter: target must be one of {sorted(self.TARGETS)}, "
-                             f"not {self.config['target']!r}")
+            raise InvalidConfigException(
+                f"EnsembleVoter: target must be one of {sorted(self.TARGETS)}, not {self.config['target']!r}"
+            )
+        if float(self.config["default_weight"]) < 0:
+            raise InvalidConfigException(
+                f"EnsembleVoter: default_weight must not be negative, not {self.config['default_weight']!r}"
+            )
+        members = self.config["members"]
+        if members is not None and (isinstance(members, str) or not all(isinstance(m, str) for m in members)):
+            raise InvalidConfigException(
+                f"EnsembleVoter: members must be a list of member names, not {members!r}"
+            )
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EnsembleVoter":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EnsembleVoter:
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         votes_key, weights_key, labels, set_result = self.TARGETS[self.config["target"]]
         for message in messages:
             member_votes = message.get(votes_key) or {}
-            scores = combine(member_votes, message.get(weights_key) or {},
-                             self.config["default_weight"], self.config["members"], labels)
+            scores = combine(
+                member_votes,
+                message.get(weights_key) or {},
+                self.config["default_weight"],
+                self.config["members"],
+                labels,
+            )
             if scores:
                 set_result(message, scores)
         return messages

@@ -11,33 +11,38 @@ when training from scratch on a few thousand sentences).
 It sets ``intent``/``intent_ranking`` and records its vote (weighted by its dev accuracy,
 measured at training time) for ``intents.ensemble_voter.EnsembleVoter``.
 """
+
 from __future__ import annotations
 
-import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
-
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Type
 
 import torch
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from torch import nn
+from transformers import BertModel
 
+import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
+from core.vocabulary import MAIN_INTENTS
 from intents import votes
 from neural.classifier import TextClassifierComponent
 from neural.data import Example
 from neural.encoder import EncoderNetwork
 
 MEMBER = "tinybert_rnn"
+RNN_KINDS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
 
 class TinyBertRnn(EncoderNetwork):
     """BERT encoder -> bidirectional GRU/LSTM -> final states -> linear."""
 
-    def __init__(self, encoder: nn.Module, num_labels: int, rnn_hidden: int, rnn: str,
-                 dropout: float) -> None:
+    def __init__(
+        self, encoder: BertModel, num_labels: int, rnn_hidden: int, rnn: str, dropout: float
+    ) -> None:
         super().__init__(encoder)
-        rnn_class = {"gru": nn.GRU, "lstm": nn.LSTM}[rnn]
+        rnn_class = RNN_KINDS[rnn]
         self.rnn = rnn_class(encoder.config.hidden_size, rnn_hidden, batch_first=True, bidirectional=True)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(2 * rnn_hidden, num_labels)
@@ -46,30 +51,49 @@ class TinyBertRnn(EncoderNetwork):
         states = self.encode(input_ids, attention_mask)
         if bool(attention_mask.all()):
             _, final = self.rnn(states)
-        else:   # padded batch: pack so the backward direction starts at each text's end
+        else:  # padded batch: pack so the backward direction starts at each text's end
             lengths = attention_mask.sum(1).cpu()
-            packed = nn.utils.rnn.pack_padded_sequence(states, lengths, batch_first=True,
-                                                       enforce_sorted=False)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                states, lengths, batch_first=True, enforce_sorted=False
+            )
             _, final = self.rnn(packed)
-        hidden = final[0] if isinstance(final, tuple) else final   # LSTM: (h, c)
-        sentence = torch.cat([hidden[0], hidden[1]], dim=1)        # forward, backward
+        hidden = final[0] if isinstance(final, tuple) else final  # LSTM: (h, c)
+        sentence = torch.cat([hidden[0], hidden[1]], dim=1)  # forward, backward
         return self.out(self.dropout(sentence))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class TinyBertRnnClassifier(TextClassifierComponent):
+class TinyBertRnnClassifier(TextClassifierComponent, votes.VotingMember):
     """Main intent (greet goodbye isbot accept deny diagnosis) from TinyBERT + BiLSTM/BiGRU."""
 
-    LABELS = votes.MAIN_INTENTS
+    LABELS = MAIN_INTENTS
 
     ARCHITECTURE_KEYS = ("rnn", "rnn_hidden", "mask_entities", "read_english")
 
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # Rasa 3.6 chains only tokenizers/featurizers in the training graph, so a trainable
+        # component cannot require an extractor or classifier there: the order contract is
+        # ``runs_after`` (checked against config.yml by tests/nlu_components/test_contracts.py).
+        return []
+
+    @classmethod
+    def runs_after(cls, config: Optional[Dict[str, Any]] = None) -> List[Type]:
+        """The components that must come earlier in the pipeline (none: it reads the text; with
+        ``mask_entities``, the EntityLinker)."""
+        from slots.entity_linker import EntityLinker
+
+        return [EntityLinker] if (config or {}).get("mask_entities") else []
+
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             **TextClassifierComponent.get_default_config(),
             # TinyBERT-4L-312 shape.
-            "hidden_size": 312, "num_layers": 4, "num_heads": 12, "intermediate_size": 1200,
+            "hidden_size": 312,
+            "num_layers": 4,
+            "num_heads": 12,
+            "intermediate_size": 1200,
             # The RNN over the token states: "lstm" or "gru", units per direction.
             "rnn": "lstm",
             "rnn_hidden": 128,
@@ -78,9 +102,22 @@ class TinyBertRnnClassifier(TextClassifierComponent):
             "max_per_label": 1200,
         }
 
-    def build_network(self, encoder: nn.Module, labels: List[str]) -> nn.Module:
-        return TinyBertRnn(encoder, len(labels), self.config["rnn_hidden"], self.config["rnn"],
-                           self.config["dropout"])
+    @classmethod
+    def check_config(cls, config: Dict[str, Any]) -> None:
+        super().check_config(config)
+        if config["rnn"] not in RNN_KINDS:
+            raise InvalidConfigException(
+                f"{cls.__name__}: rnn must be one of {sorted(RNN_KINDS)}, not {config['rnn']!r}"
+            )
+        if int(config["rnn_hidden"]) < 1:
+            raise InvalidConfigException(
+                f"{cls.__name__}: rnn_hidden must be at least 1, not {config['rnn_hidden']!r}"
+            )
+
+    def build_network(self, encoder: BertModel, labels: List[str]) -> TinyBertRnn:
+        return TinyBertRnn(
+            encoder, len(labels), self.config["rnn_hidden"], self.config["rnn"], self.config["dropout"]
+        )
 
     def label_of(self, example: Example) -> Optional[str]:
         return example.intent

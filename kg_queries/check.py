@@ -12,15 +12,17 @@ alike; every check is then a pure function of the snapshot. The report holds:
 * contradictions — a food a disease should both eat and avoid, a disease that
   accompanies itself, a cycle in the department hierarchy (``belongs_to``) — which make
   the command exit non-zero;
-* warnings — near-duplicate names (equal after :func:`normalise_name`), relations
-  stored twice, and names (or aliases) that will confuse matching: leading or trailing
-  whitespace, control characters, zero-width and other invisible format characters,
-  and names that are empty after normalisation.
+* warnings — near-duplicate names (equal after :func:`core.normalise.near_duplicate_key`:
+  糖尿病 and 糖尿 share a key, 癌症 and 癌 do not), relations stored twice, and names
+  (or aliases) that will confuse matching: leading or trailing whitespace, control
+  characters, zero-width and other invisible format characters, and names that are
+  empty after normalisation.
 
 Why: a graph that imports cleanly can still answer wrongly — a food to eat and avoid,
 a name with a stray zero-width space that no patient can type — and the people who
 curate the data need one list of what to fix.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -28,6 +30,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Tuple
 
+from core.normalise import near_duplicate_key
 from kg_queries import schema, writing
 from kg_queries.store import GraphStore
 
@@ -39,17 +42,6 @@ CONTROL, INVISIBLE = "Cc", "Cf"
 
 # Relations that start at a disease: having at least one counts towards completeness.
 DISEASE_RELATIONS: Tuple[str, ...] = tuple(r.name for r in schema.RELATIONS if r.source == schema.DISEASE)
-
-
-def normalise_name(name: str) -> str:
-    """The key near-duplicate names share: NFKC (full-width to half-width), no whitespace,
-    control or invisible characters, lower case, and one trailing 病 or 症 removed
-    (``糖尿病`` and ``糖尿`` group together)."""
-    key = "".join(ch for ch in unicodedata.normalize("NFKC", name)
-                  if not ch.isspace() and unicodedata.category(ch) not in (CONTROL, INVISIBLE)).lower()
-    if len(key) > 1 and key[-1] in "病症":
-        key = key[:-1]
-    return key
 
 
 @dataclass
@@ -78,13 +70,15 @@ def take_snapshot(store: GraphStore) -> Snapshot:
         properties[name] = {prop: row[writing.PARAM_KEY[prop]] for prop in schema.DISEASE_PROPERTIES}
     pairs = {}
     for rel in schema.RELATIONS:
-        rows = store.run(f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) "
-                         f"RETURN a.name AS s, b.name AS t")
+        rows = store.run(
+            f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t"
+        )
         pairs[rel.name] = [(r["s"], r["t"]) for r in rows]
     return Snapshot(names, properties, pairs, store.counts(), aliases)
 
 
 # -- checks: pure functions of a snapshot ------------------------------------------------
+
 
 def isolated_nodes(snapshot: Snapshot) -> Dict[str, List[str]]:
     """Per label, the nodes that take part in no relation at all."""
@@ -93,8 +87,11 @@ def isolated_nodes(snapshot: Snapshot) -> Dict[str, List[str]]:
         for source, target in snapshot.pairs[rel.name]:
             linked[rel.source].add(source)
             linked[rel.target].add(target)
-    return {label: sorted(set(snapshot.names[label]) - linked[label]) for label in schema.LABELS
-            if set(snapshot.names[label]) - linked[label]}
+    return {
+        label: sorted(set(snapshot.names[label]) - linked[label])
+        for label in schema.LABELS
+        if set(snapshot.names[label]) - linked[label]
+    }
 
 
 def _empty(value) -> bool:
@@ -105,8 +102,11 @@ def stub_diseases(snapshot: Snapshot) -> List[str]:
     """Diseases known only by name: no property and no outgoing relation. They come from
     ``acompany`` lists naming a disease that has no record of its own."""
     with_relations = {source for rel in DISEASE_RELATIONS for source, _ in snapshot.pairs[rel]}
-    return sorted(name for name, props in snapshot.disease_properties.items()
-                  if name not in with_relations and all(_empty(v) for v in props.values()))
+    return sorted(
+        name
+        for name, props in snapshot.disease_properties.items()
+        if name not in with_relations and all(_empty(v) for v in props.values())
+    )
 
 
 def completeness(snapshot: Snapshot) -> Dict[str, Tuple[int, float]]:
@@ -158,7 +158,7 @@ def find_cycles(edges: Iterable[Pair]) -> List[List[str]]:
                 state[path.pop()] = 2
                 stack.pop()
             elif state.get(nxt) == 1:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 start = cycle.index(min(cycle))
                 cycles.add(tuple(cycle[start:] + cycle[:start]))
             elif nxt not in state:
@@ -169,12 +169,12 @@ def find_cycles(edges: Iterable[Pair]) -> List[List[str]]:
 
 
 def near_duplicates(snapshot: Snapshot) -> Dict[str, List[List[str]]]:
-    """Per label, groups of two or more names with the same :func:`normalise_name` key."""
+    """Per label, groups of two or more names with the same :func:`core.normalise.near_duplicate_key`."""
     out = {}
     for label in schema.LABELS:
         groups: Dict[str, List[str]] = defaultdict(list)
         for name in snapshot.names[label]:
-            groups[normalise_name(name)].append(name)
+            groups[near_duplicate_key(name)].append(name)
         found = sorted(sorted(g) for g in groups.values() if len(g) > 1)
         if found:
             out[label] = found
@@ -182,14 +182,22 @@ def near_duplicates(snapshot: Snapshot) -> Dict[str, List[List[str]]]:
 
 
 CONFUSING_KINDS: Tuple[str, ...] = (
-    "leading or trailing whitespace", "control characters", "zero-width or invisible characters",
-    "empty after normalisation")
+    "leading or trailing whitespace",
+    "control characters",
+    "zero-width or invisible characters",
+    "empty after normalisation",
+)
 
 
 def name_confusions(name: str) -> List[str]:
     """The :data:`CONFUSING_KINDS` that ``name`` shows (none for a clean name)."""
     categories = {unicodedata.category(ch) for ch in name}
-    found = (name != name.strip(), CONTROL in categories, INVISIBLE in categories, not normalise_name(name))
+    found = (
+        name != name.strip(),
+        CONTROL in categories,
+        INVISIBLE in categories,
+        not near_duplicate_key(name),
+    )
     return [kind for kind, hit in zip(CONFUSING_KINDS, found) if hit]
 
 
@@ -199,7 +207,9 @@ def confusing_names(snapshot: Snapshot) -> Dict[str, List[Tuple[str, str, str]]]
     out: Dict[str, List[Tuple[str, str, str]]] = defaultdict(list)
     for label in schema.LABELS:
         for name in snapshot.names[label]:
-            entries = [(name, "")] + [(alias, name) for alias in snapshot.aliases.get(label, {}).get(name, [])]
+            entries = [(name, "")] + [
+                (alias, name) for alias in snapshot.aliases.get(label, {}).get(name, [])
+            ]
             for value, owner in entries:
                 for kind in name_confusions(value):
                     out[kind].append((label, value, owner))
@@ -217,6 +227,7 @@ def duplicate_relations(snapshot: Snapshot) -> Dict[str, int]:
 
 
 # -- the report ------------------------------------------------------------------------
+
 
 @dataclass
 class CheckReport:
@@ -242,9 +253,14 @@ class CheckReport:
 
     def as_dict(self) -> dict:
         return {
-            "ok": self.ok, "counts": self.counts, "diseases": self.diseases, "stub_diseases": self.stubs,
+            "ok": self.ok,
+            "counts": self.counts,
+            "diseases": self.diseases,
+            "stub_diseases": self.stubs,
             "isolated_nodes": self.isolated,
-            "completeness": {k: {"missing": m, "percent": round(p, 2)} for k, (m, p) in self.completeness.items()},
+            "completeness": {
+                k: {"missing": m, "percent": round(p, 2)} for k, (m, p) in self.completeness.items()
+            },
             "contradictions": {
                 "total": self.contradictions,
                 "food_eat_and_avoid": [list(p) for p in self.eat_conflicts],
@@ -253,13 +269,18 @@ class CheckReport:
             },
             "near_duplicates": self.near_duplicates,
             "duplicate_relations": self.duplicate_relations,
-            "confusing_names": {kind: [{"label": label, "name": name, "alias_of": owner or None}
-                                       for label, name, owner in entries]
-                                for kind, entries in self.confusing_names.items()},
+            "confusing_names": {
+                kind: [
+                    {"label": label, "name": name, "alias_of": owner or None}
+                    for label, name, owner in entries
+                ]
+                for kind, entries in self.confusing_names.items()
+            },
         }
 
     def format(self, show: int = 10) -> str:
         """Human-readable report; lists are cut to ``show`` entries."""
+
         def cut(items: List[str]) -> str:
             more = f" ... (+{len(items) - show})" if len(items) > show else ""
             return ", ".join(items[:show]) + more
@@ -269,32 +290,51 @@ class CheckReport:
         lines += [f"  {k.ljust(width)}  {v:>9}" for k, v in self.counts.items()]
         lines.append(f"nodes without relations: {sum(len(v) for v in self.isolated.values())}")
         lines += [f"  {label}: {len(names)}: {cut(names)}" for label, names in self.isolated.items()]
-        lines.append(f"diseases known only by name (no record, e.g. from acompany): {len(self.stubs)}"
-                     + (f": {cut(self.stubs)}" if self.stubs else ""))
+        lines.append(
+            f"diseases known only by name (no record, e.g. from acompany): {len(self.stubs)}"
+            + (f": {cut(self.stubs)}" if self.stubs else "")
+        )
         lines.append(f"disease completeness ({self.diseases - len(self.stubs)} diseases with a record):")
         fw = max((len(k) for k in self.completeness), default=10)
         lines += [f"  {k.ljust(fw)}  {p:6.1f}%  missing {m}" for k, (m, p) in self.completeness.items()]
         lines.append(f"contradictions: {self.contradictions}")
-        lines.append(f"  food both in do_eat and not_eat: {len(self.eat_conflicts)}"
-                     + (f": {cut([f'{d}/{f}' for d, f in self.eat_conflicts])}" if self.eat_conflicts else ""))
-        lines.append(f"  disease accompanying itself: {len(self.self_accompanying)}"
-                     + (f": {cut(self.self_accompanying)}" if self.self_accompanying else ""))
-        lines.append(f"  department cycles (belongs_to): {len(self.department_cycles)}"
-                     + (f": {cut([' -> '.join(c + c[:1]) for c in self.department_cycles])}"
-                        if self.department_cycles else ""))
+        lines.append(
+            f"  food both in do_eat and not_eat: {len(self.eat_conflicts)}"
+            + (f": {cut([f'{d}/{f}' for d, f in self.eat_conflicts])}" if self.eat_conflicts else "")
+        )
+        lines.append(
+            f"  disease accompanying itself: {len(self.self_accompanying)}"
+            + (f": {cut(self.self_accompanying)}" if self.self_accompanying else "")
+        )
+        lines.append(
+            f"  department cycles (belongs_to): {len(self.department_cycles)}"
+            + (
+                f": {cut([' -> '.join(c + c[:1]) for c in self.department_cycles])}"
+                if self.department_cycles
+                else ""
+            )
+        )
         groups = sum(len(v) for v in self.near_duplicates.values())
         lines.append(f"near-duplicate names: {groups} groups")
         for label, found in self.near_duplicates.items():
             lines.append(f"  {label}: {cut([' | '.join(g) for g in found])}")
         if self.duplicate_relations:
-            lines.append("relations stored more than once: "
-                         + ", ".join(f"{k} +{v}" for k, v in self.duplicate_relations.items()))
-        lines.append(f"names that will confuse matching: {sum(len(v) for v in self.confusing_names.values())}")
+            lines.append(
+                "relations stored more than once: "
+                + ", ".join(f"{k} +{v}" for k, v in self.duplicate_relations.items())
+            )
+        lines.append(
+            f"names that will confuse matching: {sum(len(v) for v in self.confusing_names.values())}"
+        )
         for kind, entries in self.confusing_names.items():
-            shown = [f"{label} {name!r}" + (f" (alias of {owner!r})" if owner else "")
-                     for label, name, owner in entries]
+            shown = [
+                f"{label} {name!r}" + (f" (alias of {owner!r})" if owner else "")
+                for label, name, owner in entries
+            ]
             lines.append(f"  {kind}: {len(entries)}: {cut(shown)}")
-        lines.append("OK: no contradictions" if self.ok else f"FAILED: {self.contradictions} contradiction(s)")
+        lines.append(
+            "OK: no contradictions" if self.ok else f"FAILED: {self.contradictions} contradiction(s)"
+        )
         return "\n".join(lines)
 
 

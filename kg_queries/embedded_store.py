@@ -35,6 +35,7 @@ old graph until it reopens — ``bot.actions.kg_access`` reopens only after a fa
 import (``kg query --write``) is not supported: LadybugDB does not lock its file, and
 its change may be lost in the swap.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -49,10 +50,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from kg_queries import schema, writing
-from kg_queries.store import GraphStore, ImportReport, KGImportError, KGUnavailableError, Row
+from kg_queries.store import GraphStore, ImportReport, KGImportError, KGUnavailableError, KGWriteRefused, Row
+
+if TYPE_CHECKING:
+    import ladybug
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +73,11 @@ def _ddl() -> List[str]:
     statements = []
     for label in schema.LABELS:
         columns = ["name STRING", "alias STRING[]"]
-        for prop, kind in (schema.DISEASE_PROPERTIES.items() if label == schema.DISEASE else ()):
+        for prop, kind in schema.DISEASE_PROPERTIES.items() if label == schema.DISEASE else ():
             columns.append(f"`{prop}` {'STRING[]' if kind == 'list' else 'STRING'}")
-        statements.append(
-            f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(columns)}, PRIMARY KEY(name))")
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({', '.join(columns)}, PRIMARY KEY(name))")
     for rel in schema.RELATIONS:
-        statements.append(
-            f"CREATE REL TABLE IF NOT EXISTS {rel.name}(FROM {rel.source} TO {rel.target})")
+        statements.append(f"CREATE REL TABLE IF NOT EXISTS {rel.name}(FROM {rel.source} TO {rel.target})")
     return statements
 
 
@@ -84,6 +86,9 @@ class EmbeddedStore(GraphStore):
 
     kind = "embedded"
 
+    _db: ladybug.Database
+    _conn: Optional[ladybug.Connection]  # None once closed
+
     def __init__(self, path: str | Path, read_only: bool = True) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -91,7 +96,8 @@ class EmbeddedStore(GraphStore):
         if read_only and not self.path.exists():
             raise KGUnavailableError(
                 f"no knowledge graph at {self.path}; build it with `make kg` "
-                f"or `python -m bot kg import data/kg/*.json`")
+                f"or `python -m bot kg import data/kg/*.json`"
+            )
         self._open()
 
     def _open(self) -> None:
@@ -114,12 +120,11 @@ class EmbeddedStore(GraphStore):
             if self._conn is None:
                 raise KGUnavailableError("knowledge graph store is closed")
             try:
-                result = self._conn.execute(cypher, params or {})
+                # one statement per call, so one QueryResult (a list is for several statements)
+                result = cast("ladybug.QueryResult", self._conn.execute(cypher, params or {}))
             except RuntimeError as exc:
                 message = str(exc)
                 if "read-only" in message:
-                    from kg_queries.store import KGWriteRefused
-
                     raise KGWriteRefused(message) from exc
                 if "does not exist" in message and "Table" in message:
                     raise KGUnavailableError(f"knowledge graph is empty or incomplete: {message}") from exc
@@ -138,8 +143,10 @@ class EmbeddedStore(GraphStore):
             self.run(f"MATCH (n:{label}) DELETE n")
 
     def _existing_nodes(self, label: str) -> Dict[str, dict]:
-        props = ", ".join(["n.alias AS alias"] + [
-            f"n.`{p}` AS {writing.PARAM_KEY[p]}" for p in schema.node_properties(label)])
+        props = ", ".join(
+            ["n.alias AS alias"]
+            + [f"n.`{p}` AS {writing.PARAM_KEY[p]}" for p in schema.node_properties(label)]
+        )
         rows = self.run(f"MATCH (n:{label}) RETURN n.name AS name, {props}")
         out = {}
         for row in rows:
@@ -164,8 +171,7 @@ class EmbeddedStore(GraphStore):
                     report = target._write(data, progress)
                 os.replace(staging, self.path)
             except Exception as exc:
-                raise KGImportError(
-                    f"import failed, the graph at {self.path} is unchanged: {exc}") from exc
+                raise KGImportError(f"import failed, the graph at {self.path} is unchanged: {exc}") from exc
             finally:
                 _remove_database(staging)
                 self._open()
@@ -180,8 +186,9 @@ class EmbeddedStore(GraphStore):
             report.added[label] = self._import_nodes(label, data.nodes[label], progress)
         with tempfile.TemporaryDirectory(prefix="kg-import-") as tmp:
             for rel in schema.RELATIONS:
-                report.added[rel.name] = self._import_relations(rel, data.relations[rel.name],
-                                                                Path(tmp), progress)
+                report.added[rel.name] = self._import_relations(
+                    rel, data.relations[rel.name], Path(tmp), progress
+                )
         report.counts = self.counts()
         writing.verify_counts(before, report)
         return report
@@ -210,8 +217,12 @@ class EmbeddedStore(GraphStore):
         return len(new_rows)
 
     def _import_relations(self, rel: schema.Relation, pairs, tmp: Path, progress: bool) -> int:
-        existing = {(r["s"], r["t"]) for r in self.run(
-            f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t")}
+        existing = {
+            (r["s"], r["t"])
+            for r in self.run(
+                f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t"
+            )
+        }
         new_pairs = sorted(set(pairs) - existing)
         by_csv, by_parameters = split_for_csv(new_pairs)
         with writing.progress_bar(len(new_pairs), f"{rel.name} relations", progress) as bar:
@@ -221,22 +232,26 @@ class EmbeddedStore(GraphStore):
                 self.run(f"COPY {rel.name} FROM '{path.as_posix()}' {COPY_OPTIONS}")
                 bar.update(len(by_csv))
             for batch in writing.batches(by_parameters, RELATION_BATCH):
-                self.run(writing.create_relations_cypher(rel),
-                         {"s": [s for s, _ in batch], "t": [t for _, t in batch]})
+                self.run(
+                    writing.create_relations_cypher(rel),
+                    {"s": [s for s, _ in batch], "t": [t for _, t in batch]},
+                )
                 bar.update(len(batch))
         return len(new_pairs)
 
     def close(self) -> None:
         with self._lock:
-            if getattr(self, "_conn", None) is not None:
-                self._conn.close()
+            conn = getattr(self, "_conn", None)
+            if conn is not None:
+                conn.close()
                 self._db.close()
                 self._conn = None
 
 
 def split_for_csv(pairs: Sequence[Tuple[str, str]]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
     """``pairs`` as (those the CSV route carries, those that must go as parameters)."""
-    by_csv, by_parameters = [], []
+    by_csv: List[Tuple[str, str]] = []
+    by_parameters: List[Tuple[str, str]] = []
     for pair in pairs:
         (by_parameters if NOT_FOR_CSV.search(pair[0]) or NOT_FOR_CSV.search(pair[1]) else by_csv).append(pair)
     return by_csv, by_parameters
@@ -251,6 +266,7 @@ def write_csv(path: Path, pairs: Sequence[Tuple[str, str]]) -> None:
 
 
 # -- staging files of the atomic import ---------------------------------------------
+
 
 def staging_path(path: Path) -> Path:
     """Where this process builds the next version of the graph at ``path``."""

@@ -12,6 +12,7 @@ without touching the store; then one query is let through to test it. Connecting
 guarded the same way by :class:`Reconnector` (exponential backoff), so while the graph
 is down no user waits for a connection attempt.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -33,18 +34,24 @@ T = TypeVar("T")
 class GuardSettings:
     """``endpoints.yml`` ``kg:`` keys (environment variables override them)."""
 
-    query_timeout: float = 3.0      # KG_QUERY_TIMEOUT: seconds before a query counts as failed
-    breaker_failures: int = 3       # KG_BREAKER_FAILURES: failures in a row that open the breaker
+    query_timeout: float = 3.0  # KG_QUERY_TIMEOUT: seconds before a query counts as failed
+    breaker_failures: int = 3  # KG_BREAKER_FAILURES: failures in a row that open the breaker
     breaker_cooldown: float = 10.0  # KG_BREAKER_COOLDOWN: seconds it stays open before one trial
-    reconnect_min: float = 1.0      # KG_RECONNECT_MIN: first wait after a failed connection
-    reconnect_max: float = 30.0     # KG_RECONNECT_MAX: longest wait between connection attempts
-    workers: int = 4                # KG_WORKERS: threads running graph calls
+    reconnect_min: float = 1.0  # KG_RECONNECT_MIN: first wait after a failed connection
+    reconnect_max: float = 30.0  # KG_RECONNECT_MAX: longest wait between connection attempts
+    workers: int = 4  # KG_WORKERS: threads running graph calls
 
     @classmethod
-    def from_settings(cls, kg: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> "GuardSettings":
+    def from_settings(cls, kg: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> GuardSettings:
         values: Dict[str, Any] = {}
-        for name, kind in (("query_timeout", float), ("breaker_failures", int), ("breaker_cooldown", float),
-                           ("reconnect_min", float), ("reconnect_max", float), ("workers", int)):
+        for name, kind in (
+            ("query_timeout", float),
+            ("breaker_failures", int),
+            ("breaker_cooldown", float),
+            ("reconnect_min", float),
+            ("reconnect_max", float),
+            ("workers", int),
+        ):
             raw = env.get(f"KG_{name.upper()}", kg.get(name))
             if raw is None:
                 continue
@@ -92,13 +99,21 @@ class CircuitBreaker:
             self._count += 1
             if self._trial or self._count >= self.failures:
                 if self._opened_at is None:
-                    logger.error("knowledge graph: %d failures in a row, answering 'unavailable' for %.0f s",
-                                 self._count, self.cooldown)
+                    logger.error(
+                        "knowledge graph: %d failures in a row, answering 'unavailable' for %.0f s",
+                        self._count,
+                        self.cooldown,
+                    )
                 self._opened_at, self._trial = self.clock(), False
 
 
-def call_with_timeout(pool: concurrent.futures.ThreadPoolExecutor, timeout: float, what: str,
-                      function: Callable[..., T], *args: Any) -> T:
+def call_with_timeout(
+    pool: concurrent.futures.ThreadPoolExecutor,
+    timeout: float,
+    what: str,
+    function: Callable[..., T],
+    *args: Any,
+) -> T:
     """``function(*args)`` in ``pool``; every failure or a timeout is a :class:`KGUnavailableError`."""
     future = pool.submit(function, *args)
     try:
@@ -116,9 +131,13 @@ def call_with_timeout(pool: concurrent.futures.ThreadPoolExecutor, timeout: floa
 class GuardedStore(GraphStore):
     """Wraps a store: each query in a worker thread with a timeout, behind a circuit breaker."""
 
-    def __init__(self, inner: GraphStore, settings: GuardSettings,
-                 pool: Optional[concurrent.futures.ThreadPoolExecutor] = None,
-                 breaker: Optional[CircuitBreaker] = None) -> None:
+    def __init__(
+        self,
+        inner: GraphStore,
+        settings: GuardSettings,
+        pool: Optional[concurrent.futures.ThreadPoolExecutor] = None,
+        breaker: Optional[CircuitBreaker] = None,
+    ) -> None:
         self.inner, self.settings = inner, settings
         self.kind = inner.kind
         self.pool = pool or concurrent.futures.ThreadPoolExecutor(settings.workers, thread_name_prefix="kg")
@@ -128,7 +147,9 @@ class GuardedStore(GraphStore):
         if not self.breaker.allow():
             raise KGUnavailableError("knowledge graph unavailable (circuit open after repeated failures)")
         try:
-            rows = call_with_timeout(self.pool, self.settings.query_timeout, "query", self.inner.run, cypher, params)
+            rows = call_with_timeout(
+                self.pool, self.settings.query_timeout, "query", self.inner.run, cypher, params
+            )
         except KGWriteRefused:
             self.breaker.success()  # the store answered: refusing a write is not an outage
             raise
@@ -158,8 +179,13 @@ class Reconnector:
     only one caller ever waits for a connection and nobody waits while the graph is down.
     """
 
-    def __init__(self, opener: Callable[[], GraphStore], settings: GuardSettings,
-                 pool: concurrent.futures.ThreadPoolExecutor, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        opener: Callable[[], GraphStore],
+        settings: GuardSettings,
+        pool: concurrent.futures.ThreadPoolExecutor,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.opener, self.settings, self.pool, self.clock = opener, settings, pool, clock
         self._lock = threading.Lock()
         self._busy = False
@@ -173,12 +199,16 @@ class Reconnector:
                 raise KGUnavailableError("knowledge graph unavailable (reconnecting)")
             self._busy = True
         try:
-            store = call_with_timeout(self.pool, max(self.settings.query_timeout, 5.0), "connect", self.opener)
+            store = call_with_timeout(
+                self.pool, max(self.settings.query_timeout, 5.0), "connect", self.opener
+            )
         except KGUnavailableError:
             with self._lock:
                 self._busy = False
                 self._next_try = self.clock() + self._wait
-                self._wait = min(self.settings.reconnect_max, max(self._wait * 2, self.settings.reconnect_min))
+                self._wait = min(
+                    self.settings.reconnect_max, max(self._wait * 2, self.settings.reconnect_min)
+                )
             raise
         with self._lock:
             self._busy, self._wait = False, self.settings.reconnect_min

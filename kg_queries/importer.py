@@ -1,4 +1,5 @@
 """Import disease files in the public format into a store, with progress and a summary."""
+
 from __future__ import annotations
 
 import glob
@@ -45,8 +46,9 @@ def expand_paths(patterns: Iterable[str]) -> List[Path]:
     return paths
 
 
-def import_files(paths: Sequence[Path], store: GraphStore, replace: bool = False,
-                 progress: bool = True) -> ImportResult:
+def import_files(
+    paths: Sequence[Path], store: GraphStore, replace: bool = False, progress: bool = True
+) -> ImportResult:
     """Parse ``paths`` and write them to ``store`` (idempotent unless data changed)."""
     with progress_bar(records.count_lines(paths), "reading records", progress) as bar:
         data = records.load_files(paths, progress=bar)

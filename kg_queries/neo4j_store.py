@@ -30,8 +30,10 @@ that the pasted text reads back as exactly the original value; a server that man
 parameters even then is refused. (FalkorDB still cuts a string at a NUL character;
 Neo4j keeps it.)
 """
+
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any, Dict, List, Optional
@@ -65,8 +67,16 @@ class Neo4jStore(GraphStore):
 
     kind = "neo4j"
 
-    def __init__(self, uri: str, user: str = "neo4j", password: str = "", database: Optional[str] = None,
-                 batch_size: int = 500, timeout: float = 5.0, connect_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        uri: str,
+        user: str = "neo4j",
+        password: str = "",
+        database: Optional[str] = None,
+        batch_size: int = 500,
+        timeout: float = 5.0,
+        connect_attempts: int = 3,
+    ) -> None:
         import neo4j
 
         if batch_size < 1:
@@ -77,13 +87,22 @@ class Neo4jStore(GraphStore):
         self.connect_attempts = connect_attempts
         self._connected = False
         self._splices_parameters = False
-        self._errors = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
-                        neo4j.exceptions.DriverError, OSError)
+        self._errors = (
+            neo4j.exceptions.ServiceUnavailable,
+            neo4j.exceptions.SessionExpired,
+            neo4j.exceptions.DriverError,
+            OSError,
+        )
         auth = (user, password) if password else None
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                uri, auth=auth, connection_timeout=timeout, connection_acquisition_timeout=timeout,
-                max_transaction_retry_time=0, liveness_check_timeout=0)
+                uri,
+                auth=auth,
+                connection_timeout=timeout,
+                connection_acquisition_timeout=timeout,
+                max_transaction_retry_time=0,
+                liveness_check_timeout=0,
+            )
         except (ValueError, *self._errors) as exc:
             raise KGUnavailableError(f"cannot reach the knowledge graph at {uri}: {exc}") from exc
 
@@ -99,7 +118,8 @@ class Neo4jStore(GraphStore):
             except self._errors as exc:
                 if attempt == self.connect_attempts:
                     raise KGUnavailableError(
-                        f"cannot reach the knowledge graph at {self.uri}: {exc}") from exc
+                        f"cannot reach the knowledge graph at {self.uri}: {exc}"
+                    ) from exc
                 logger.debug("connection attempt %d to %s failed: %s", attempt, self.uri, exc)
 
     def _execute(self, cypher: str, params: Dict[str, Any]) -> List[Row]:
@@ -120,8 +140,11 @@ class Neo4jStore(GraphStore):
         if all(self._probe(value, escaped=False) for value in PARAMETER_PROBES):
             return False
         if all(self._probe(value, escaped=True) for value in PARAMETER_PROBES):
-            logger.warning("the Bolt server at %s pastes parameters into the query text; "
-                           "escaping string parameters for it", self.uri)
+            logger.warning(
+                "the Bolt server at %s pastes parameters into the query text; "
+                "escaping string parameters for it",
+                self.uri,
+            )
             return True
         raise KGUnavailableError(f"the Bolt server at {self.uri} corrupts query parameters; not using it")
 
@@ -162,7 +185,8 @@ class Neo4jStore(GraphStore):
             report = self._import(data, replace, progress)
         except KGUnavailableError as exc:
             raise KGUnavailableError(
-                f"{exc} (the import stopped part-way; run the same import again to complete it)") from exc
+                f"{exc} (the import stopped part-way; run the same import again to complete it)"
+            ) from exc
         report.seconds = time.perf_counter() - started
         return report
 
@@ -174,15 +198,21 @@ class Neo4jStore(GraphStore):
         report = ImportReport()
         for label in schema.LABELS:
             rows = [writing.node_row(label, name, props) for name, props in data.nodes[label].items()]
-            existing = {r["name"]: writing.normalise_alias(r["alias"]) for r in self.run(
-                f"MATCH (n:{label}) RETURN n.name AS name, n.alias AS alias")}
+            existing = {
+                r["name"]: writing.normalise_alias(r["alias"])
+                for r in self.run(f"MATCH (n:{label}) RETURN n.name AS name, n.alias AS alias")
+            }
             for row in rows:  # keep aliases other imports added
                 row["alias"] = sorted(set(row["alias"]) | set(existing.get(row["name"], [])))
             report.added[label] = sum(1 for row in rows if row["name"] not in existing)
             self._write(writing.merge_nodes_cypher(label), rows, f"{label} nodes", progress)
         for rel in schema.RELATIONS:
-            existing_pairs = {(r["s"], r["t"]) for r in self.run(
-                f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t")}
+            existing_pairs = {
+                (r["s"], r["t"])
+                for r in self.run(
+                    f"MATCH (a:{rel.source})-[:{rel.name}]->(b:{rel.target}) RETURN a.name AS s, b.name AS t"
+                )
+            }
             rows = [{"s": s, "t": t} for s, t in sorted(set(data.relations[rel.name]) - existing_pairs)]
             self._write(writing.merge_relations_cypher(rel), rows, f"{rel.name} relations", progress)
             report.added[rel.name] = len(rows)
@@ -200,7 +230,6 @@ class Neo4jStore(GraphStore):
                 bar.update(len(batch))
 
     def close(self) -> None:
-        try:
+        # Closing a driver to a dead server must not raise.
+        with contextlib.suppress(Exception):
             self._driver.close()
-        except Exception:  # closing a driver to a dead server must not raise
-            pass

@@ -3,10 +3,11 @@
 Results are data (items and the source fields they came from), never formatted
 text; replies are rendered from them by the templates in ``templates/``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -33,14 +34,15 @@ ITEM_FIELDS: Dict[str, Tuple[str, ...]] = {
 QUESTION_TYPES: Tuple[str, ...] = tuple(ITEM_FIELDS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_cypher(name: str) -> str:
     """The text of ``cypher/<name>.cypher`` without its ``//`` comment lines."""
     path = CYPHER_DIR / f"{name}.cypher"
     if not path.exists():
         raise KeyError(f"no Cypher template {name!r} in {CYPHER_DIR}")
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-             if not line.lstrip().startswith("//")]
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("//")
+    ]
     return "\n".join(lines).strip()
 
 
@@ -67,8 +69,13 @@ class Answer:
         return self.found and any(v not in ("", [], None) for k, v in self.fields.items() if k != "disease")
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"question_type": self.question_type, "disease": self.disease, "found": self.found,
-                "fields": self.fields, "items": self.items}
+        return {
+            "question_type": self.question_type,
+            "disease": self.disease,
+            "found": self.found,
+            "fields": self.fields,
+            "items": self.items,
+        }
 
 
 @dataclass
@@ -97,7 +104,7 @@ class KnowledgeGraph:
         items: List[str] = []
         for column in ITEM_FIELDS[question_type]:
             value = fields.get(column)
-            for item in (value if isinstance(value, list) else [value]):
+            for item in value if isinstance(value, list) else [value]:
                 if item and item not in items:
                     items.append(item)
         return Answer(question_type, fields.get("disease", disease), True, fields, items)
@@ -107,10 +114,13 @@ class KnowledgeGraph:
         symptoms = sorted({s for s in symptoms if s})
         if not symptoms:
             return []
-        rows = self.store.run(load_cypher("symptoms_to_diseases"),
-                              {"symptoms": symptoms, "limit": int(limit)})
-        return [DiseaseMatch(r["disease"], int(r["hits"]), _clean(r["matched"]), _clean(r["departments"]))
-                for r in rows]
+        rows = self.store.run(
+            load_cypher("symptoms_to_diseases"), {"symptoms": symptoms, "limit": int(limit)}
+        )
+        return [
+            DiseaseMatch(r["disease"], int(r["hits"]), _clean(r["matched"]), _clean(r["departments"]))
+            for r in rows
+        ]
 
     def names(self, label: str) -> List[Tuple[str, List[str]]]:
         """Every ``(name, aliases)`` of one label, sorted by name."""

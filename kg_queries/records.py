@@ -8,8 +8,10 @@ Why: real crawls hold broken lines, wrong types and text no store can hold (a JS
 ``\ud800`` escape is a lone surrogate, which is not Unicode); catching them here, per
 record, keeps one bad line from stopping or corrupting a whole import.
 """
+
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -49,10 +51,10 @@ class GraphData:
     ``(source name, target name)`` pairs.
     """
 
-    nodes: Dict[str, Dict[str, dict]] = field(
-        default_factory=lambda: {label: {} for label in schema.LABELS})
+    nodes: Dict[str, Dict[str, dict]] = field(default_factory=lambda: {label: {} for label in schema.LABELS})
     relations: Dict[str, Set[Tuple[str, str]]] = field(
-        default_factory=lambda: {rel.name: set() for rel in schema.RELATIONS})
+        default_factory=lambda: {rel.name: set() for rel in schema.RELATIONS}
+    )
     records: int = 0
     problems: List[Problem] = field(default_factory=list)
 
@@ -123,7 +125,7 @@ def parse_drug_detail(entry: str) -> Optional[Tuple[str, str]]:
     return (producer, drug) if producer and drug else None
 
 
-def add_record(data: GraphData, record: dict) -> None:
+def add_record(data: GraphData, record: object) -> None:
     """Add one record (a disease, or an alias record ``{"label", "name", "alias"}``)."""
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {type(record).__name__}")
@@ -159,7 +161,7 @@ def add_record(data: GraphData, record: dict) -> None:
     for rel, source, target, label in relations:
         data.add_node(label, target)
         data.add_relation(rel, source, target)
-    for parent, child in zip(departments, departments[1:]):
+    for parent, child in itertools.pairwise(departments):
         if parent != child:
             data.add_relation("belongs_to", child, parent)
     for dep in departments:
@@ -183,8 +185,7 @@ def iter_records(path: Path) -> Iterator[Tuple[int, object]]:
         except json.JSONDecodeError as exc:
             yield exc.lineno, RecordError(f"invalid JSON array: {exc.msg}")
             return
-        for index, item in enumerate(items, start=1):
-            yield index, item
+        yield from enumerate(items, start=1)
         return
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

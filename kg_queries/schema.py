@@ -5,6 +5,7 @@ Labels, properties and relations follow the widely used public medical-KG format
 (labels, relation types, property names) comes from this module, never from user
 text; user text only ever travels as query parameters.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,10 +76,29 @@ RECORD_LIST_RELATIONS: Dict[str, Tuple[str, str]] = {
 
 # Every field the importer understands; anything else is ignored with a warning once.
 RECORD_FIELDS: Tuple[str, ...] = (
-    "name", "alias", "desc", "cause", "prevent", "symptom", "acompany",
-    "cure_department", "cure_way", "cure_lasttime", "cured_prob", "easy_get",
-    "get_prob", "get_way", "cost_money", "category", "common_drug",
-    "recommand_drug", "drug_detail", "check", "do_eat", "not_eat", "recommand_eat",
+    "name",
+    "alias",
+    "desc",
+    "cause",
+    "prevent",
+    "symptom",
+    "acompany",
+    "cure_department",
+    "cure_way",
+    "cure_lasttime",
+    "cured_prob",
+    "easy_get",
+    "get_prob",
+    "get_way",
+    "cost_money",
+    "category",
+    "common_drug",
+    "recommand_drug",
+    "drug_detail",
+    "check",
+    "do_eat",
+    "not_eat",
+    "recommand_eat",
 )
 # Fields of the public crawl we knowingly skip (no place in the schema).
 IGNORED_FIELDS: Tuple[str, ...] = ("_id", "yibao_status")

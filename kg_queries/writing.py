@@ -4,6 +4,7 @@ and the count check that ends every import.
 Why: both stores write the same rows and must agree on what an import should leave
 behind; writing that once here keeps the embedded and the Neo4j path from drifting.
 """
+
 from __future__ import annotations
 
 from typing import Collection, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Sequence, Tuple, TypeVar
@@ -23,7 +24,7 @@ PARAM_KEY = {prop: ("description" if prop == "desc" else prop) for prop in schem
 def node_row(label: str, name: str, props: dict) -> dict:
     """A parameter row for one node: name, alias and (for diseases) every property."""
     row = {"name": name, "alias": list(props.get("alias", []))}
-    for prop, kind in (schema.DISEASE_PROPERTIES.items() if label == schema.DISEASE else ()):
+    for prop, kind in schema.DISEASE_PROPERTIES.items() if label == schema.DISEASE else ():
         row[PARAM_KEY[prop]] = props.get(prop, [] if kind == "list" else "")
     return row
 
@@ -54,8 +55,9 @@ def to_columns(rows: Sequence[dict]) -> Tuple[Dict[str, list], FrozenSet[str]]:
     parameter that is a list of empty lists.
     """
     columns = {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
-    empty = frozenset(key for key, values in columns.items()
-                      if isinstance(values[0], list) and not any(values))
+    empty = frozenset(
+        key for key, values in columns.items() if isinstance(values[0], list) and not any(values)
+    )
     return {k: v for k, v in columns.items() if k not in empty}, empty
 
 
@@ -69,8 +71,10 @@ def set_clause(label: str, var: str = "n", columnar: bool = False, empty: Collec
 
 def create_nodes_cypher(label: str, columnar: bool = False, empty: Collection[str] = ()) -> str:
     label = schema.check_label(label)
-    props = ", ".join([f"name: {_ref('name', columnar)}", f"alias: {_ref('alias', columnar, empty)}"]
-                      + [f"`{p}`: {_ref(PARAM_KEY[p], columnar, empty)}" for p in schema.node_properties(label)])
+    props = ", ".join(
+        [f"name: {_ref('name', columnar)}", f"alias: {_ref('alias', columnar, empty)}"]
+        + [f"`{p}`: {_ref(PARAM_KEY[p], columnar, empty)}" for p in schema.node_properties(label)]
+    )
     return f"{_source(columnar)} CREATE (:{label} {{{props}}})"
 
 
@@ -81,33 +85,41 @@ def merge_nodes_cypher(label: str) -> str:
 
 def update_nodes_cypher(label: str, columnar: bool = False, empty: Collection[str] = ()) -> str:
     label = schema.check_label(label)
-    return (f"{_source(columnar)} MATCH (n:{label} {{name: {_ref('name', columnar)}}}) "
-            f"SET {set_clause(label, columnar=columnar, empty=empty)}")
+    return (
+        f"{_source(columnar)} MATCH (n:{label} {{name: {_ref('name', columnar)}}}) "
+        f"SET {set_clause(label, columnar=columnar, empty=empty)}"
+    )
 
 
 def merge_relations_cypher(rel: schema.Relation) -> str:
-    return (f"UNWIND $rows AS r MATCH (a:{rel.source} {{name: r.s}}) "
-            f"MATCH (b:{rel.target} {{name: r.t}}) MERGE (a)-[:{rel.name}]->(b)")
+    return (
+        f"UNWIND $rows AS r MATCH (a:{rel.source} {{name: r.s}}) "
+        f"MATCH (b:{rel.target} {{name: r.t}}) MERGE (a)-[:{rel.name}]->(b)"
+    )
 
 
 def create_relations_cypher(rel: schema.Relation) -> str:
     """New relations from the columns ``$s`` and ``$t`` (source and target names)."""
-    return (f"UNWIND range(1, size($s)) AS i MATCH (a:{rel.source} {{name: $s[i]}}) "
-            f"MATCH (b:{rel.target} {{name: $t[i]}}) CREATE (a)-[:{rel.name}]->(b)")
+    return (
+        f"UNWIND range(1, size($s)) AS i MATCH (a:{rel.source} {{name: $s[i]}}) "
+        f"MATCH (b:{rel.target} {{name: $t[i]}}) CREATE (a)-[:{rel.name}]->(b)"
+    )
 
 
 def verify_counts(before: Mapping[str, int], report: ImportReport) -> None:
     """Raise :class:`KGImportError` unless every count is ``before`` plus ``report.added``."""
-    mismatches = [f"{key}: expected {before.get(key, 0) + report.added.get(key, 0)}, found {found}"
-                  for key, found in report.counts.items()
-                  if found != before.get(key, 0) + report.added.get(key, 0)]
+    mismatches = [
+        f"{key}: expected {before.get(key, 0) + report.added.get(key, 0)}, found {found}"
+        for key, found in report.counts.items()
+        if found != before.get(key, 0) + report.added.get(key, 0)
+    ]
     if mismatches:
         raise KGImportError("counts after the import do not add up: " + "; ".join(mismatches))
 
 
 def batches(items: Sequence[T], size: int) -> Iterator[List[T]]:
     for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+        yield list(items[start : start + size])
 
 
 def progress_bar(total: int, desc: str, enabled: bool = True):

@@ -12,6 +12,7 @@ Written once, used by every neural component:
 
 Modules are imported lazily by their users so that importing ``neural`` stays cheap.
 """
+
 import os
 
 # OpenMP threads spin-wait for work (libgomp default: 300k spins). When another

@@ -6,15 +6,17 @@ augmentation, cross-entropy, early stopping on dev accuracy, optionally a refit 
 templates for the best epoch count), the dev accuracy kept as the component's vote
 weight, and batched prediction live here once.
 """
+
 from __future__ import annotations
 
 import logging
 import random
-from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from rasa.engine.storage.resource import Resource
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -37,7 +39,7 @@ class TextClassifierComponent(NeuralComponent):
     KEEP_TAIL = True
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             **NeuralComponent.get_default_config(),
             "label_smoothing": 0.05,
@@ -62,9 +64,26 @@ class TextClassifierComponent(NeuralComponent):
             "refit": True,
         }
 
+    @classmethod
+    def check_config(cls, config: Dict[str, Any]) -> None:
+        super().check_config(config)
+        for key in ("label_smoothing", "entity_mask_prob"):
+            if not 0 <= float(config[key]) <= 1:
+                raise InvalidConfigException(f"{cls.__name__}: {key} must be in [0, 1], not {config[key]!r}")
+        if config["max_per_label"] is not None and int(config["max_per_label"]) < 1:
+            raise InvalidConfigException(
+                f"{cls.__name__}: max_per_label must be at least 1 (or None), not {config['max_per_label']!r}"
+            )
+
     def label_of(self, example: Example) -> Optional[str]:
         """The label ``example`` teaches (None: not a training example for this component)."""
         raise NotImplementedError
+
+    def _training_label(self, example: Example) -> str:
+        """``label_of(example)`` for an example ``train`` kept (those all have a label)."""
+        label = self.label_of(example)
+        assert label is not None, "train() keeps only the examples with a label"
+        return label
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in examples_from(training_data) if self.label_of(e) in self.LABELS]
@@ -79,21 +98,34 @@ class TextClassifierComponent(NeuralComponent):
             # The dev templates chose the epoch count; now learn from every template (new
             # phrasings are what generalises). Fresh weights, same seed, that many epochs.
             seconds += self.fit_examples(examples, [], result.best_epoch, " (refit on all)").seconds
-        self.meta.update({
-            "dev_accuracy": result.best_score[0] if result.best_score else None,
-            "train_examples": len(examples) if refit else len(train), "dev_examples": len(dev),
-            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "refit": refit,
-            "train_seconds": round(seconds, 1),
-        })
-        logger.info("%s: dev accuracy %s (%d dev examples)%s, %.0f s", type(self).__name__,
-                    self.meta["dev_accuracy"], len(dev), ", refit on all" if refit else "", seconds)
+        self.meta.update(
+            {
+                "dev_accuracy": result.best_score[0] if result.best_score else None,
+                "train_examples": len(examples) if refit else len(train),
+                "dev_examples": len(dev),
+                "best_epoch": result.best_epoch,
+                "epochs_run": result.epochs_run,
+                "refit": refit,
+                "train_seconds": round(seconds, 1),
+            }
+        )
+        logger.info(
+            "%s: dev accuracy %s (%d dev examples)%s, %.0f s",
+            type(self).__name__,
+            self.meta["dev_accuracy"],
+            len(dev),
+            ", refit on all" if refit else "",
+            seconds,
+        )
         self.persist()
         return self._resource
 
-    def fit_examples(self, train: Sequence[Example], dev: Sequence[Example], epochs: int,
-                     note: str = "") -> FitResult:
+    def fit_examples(
+        self, train: Sequence[Example], dev: Sequence[Example], epochs: int, note: str = ""
+    ) -> FitResult:
         """A new network trained on ``train``; early stopping on ``dev`` accuracy if given."""
         self.prepare([e.text for e in train], list(self.LABELS))
+        tokenizer = self._trained_tokenizer()
         index = {label: i for i, label in enumerate(self.LABELS)}
         augment = self.augmenter(train)
 
@@ -105,15 +137,14 @@ class TextClassifierComponent(NeuralComponent):
                 e = augment(e, rng)
                 spans = e.entities if masking and rng.random() < mask_prob else None
                 rows.append(self.token_ids(e.text, rng, spans))
-            ids, mask = self.tokenizer.pad(rows)
-            return ids, mask, torch.tensor([index[self.label_of(e)] for e in chunk])
+            ids, mask = tokenizer.pad(rows)
+            return ids, mask, torch.tensor([index[self._training_label(e)] for e in chunk])
 
         def loss_fn(network, batch) -> torch.Tensor:
             ids, mask, gold = batch
-            return F.cross_entropy(network(ids, mask), gold,
-                                   label_smoothing=self.config["label_smoothing"])
+            return F.cross_entropy(network(ids, mask), gold, label_smoothing=self.config["label_smoothing"])
 
-        dev_gold = torch.tensor([index[self.label_of(e)] for e in dev])
+        dev_gold = torch.tensor([index[self._training_label(e)] for e in dev])
 
         def evaluate(network) -> Tuple[float, float]:
             logits = self.logits([e.text for e in dev], [e.entities for e in dev])
@@ -122,43 +153,63 @@ class TextClassifierComponent(NeuralComponent):
 
         by_label: Dict[str, List[Example]] = {}
         for e in train:
-            by_label.setdefault(self.label_of(e), []).append(e)
+            by_label.setdefault(self._training_label(e), []).append(e)
         cap = self.config["max_per_label"]
 
         def epoch_items(rng: random.Random) -> List[Example]:
             if not cap:
                 return list(train)
-            return [e for label in sorted(by_label) for e in
-                    (rng.sample(by_label[label], cap) if len(by_label[label]) > cap else by_label[label])]
+            return [
+                e
+                for label in sorted(by_label)
+                for e in (rng.sample(by_label[label], cap) if len(by_label[label]) > cap else by_label[label])
+            ]
 
-        return fit(self.network, epoch_items, make_batch, loss_fn, evaluate if dev else None,
-                   length=lambda e: len(e.text),
-                   epochs=epochs, batch_size=self.config["batch_size"],
-                   learning_rate=self.config["learning_rate"],
-                   weight_decay=self.config["weight_decay"], patience=self.config["patience"],
-                   seed=self.config["seed"], desc=type(self).__name__ + note)
+        return fit(
+            self._trained_network(),
+            epoch_items,
+            make_batch,
+            loss_fn,
+            evaluate if dev else None,
+            length=lambda e: len(e.text),
+            epochs=epochs,
+            batch_size=self.config["batch_size"],
+            learning_rate=self.config["learning_rate"],
+            weight_decay=self.config["weight_decay"],
+            patience=self.config["patience"],
+            seed=self.config["seed"],
+            desc=type(self).__name__ + note,
+        )
 
-    def logits(self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None,
-               batch_size: int = 128) -> torch.Tensor:
+    def logits(
+        self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None, batch_size: int = 128
+    ) -> torch.Tensor:
         """Logits ``[len(texts), len(LABELS)]`` (eval mode, no gradients).
 
         ``spans`` (per text) are the entity mentions, read as type tokens when the
         component masks entities.
         """
-        if not self.config["mask_entities"] or spans is None:
-            spans = [None] * len(texts)
-        if self.network.training:   # eval() walks every submodule: only when needed
-            self.network.eval()
+        per_text: Sequence[Optional[Sequence[Span]]] = (
+            spans if self.config["mask_entities"] and spans is not None else [None] * len(texts)
+        )
+        network, tokenizer = self._trained_network(), self._trained_tokenizer()
+        if network.training:  # eval() walks every submodule: only when needed
+            network.eval()
         out = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
-                ids, mask = self.tokenizer.pad([self.encode(t, s) for t, s in
-                                                zip(texts[i:i + batch_size], spans[i:i + batch_size])])
-                out.append(self.network(ids, mask))
+                ids, mask = tokenizer.pad(
+                    [
+                        self.encode(t, s)
+                        for t, s in zip(texts[i : i + batch_size], per_text[i : i + batch_size])
+                    ]
+                )
+                out.append(network(ids, mask))
         return torch.cat(out) if out else torch.zeros(0, len(self.labels))
 
-    def predict(self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None
-                ) -> List[Dict[str, float]]:
+    def predict(
+        self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None
+    ) -> List[Dict[str, float]]:
         """A probability per label for each text."""
         labels = self.labels
         return [dict(zip(labels, row)) for row in torch.softmax(self.logits(texts, spans), 1).tolist()]

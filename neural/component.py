@@ -12,6 +12,7 @@ is the same for all of them:
   so a trained model is self-contained and never reads the checkpoint again;
 * inference: eval mode, ``torch.inference_mode`` and an optional thread count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,16 +21,19 @@ import json
 import logging
 import random
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import InvalidConfigException
+from transformers import BertModel
 
 from neural import encoder as encoders
 from neural import text as chars
-from neural.data import Augmenter, Example, Span, dev_split
+from neural.data import Augmenter, Example, Span, check_dev_split, dev_split, dev_split_defaults
+from neural.encoder import EncoderNetwork
 from neural.training import set_seed
 
 logger = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ class NeuralComponent(GraphComponent):
     KEEP_TAIL: bool = False
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Local checkpoint folder or hub id (BertModel + BertTokenizerFast); None: from scratch.
             "model_name_or_path": None,
@@ -69,9 +73,9 @@ class NeuralComponent(GraphComponent):
             "weight_decay": 0.01,
             # Early stopping: epochs without a better dev score before stopping.
             "patience": 3,
-            # Share of the training templates held out as the dev split (same for all components).
-            "dev_fraction": 0.1,
-            "seed": 42,
+            # The shared dev split (core.vocabulary: one setting for every voting member);
+            # ``seed`` also seeds the weights and the batches.
+            **dev_split_defaults(),
             # Training-only augmentation: chance to swap an entity mention for another /
             # an invented name / a misspelt one, and to hide a character as [UNK].
             "swap_prob": 0.5,
@@ -84,23 +88,49 @@ class NeuralComponent(GraphComponent):
             "inference_threads": 0,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 tokenizer: Optional[chars.CharTokenizer] = None,
-                 network: Optional[torch.nn.Module] = None,
-                 meta: Optional[Dict[str, Any]] = None) -> None:
-        self.config = config
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        tokenizer: Optional[chars.CharTokenizer] = None,
+        network: Optional[EncoderNetwork] = None,
+        meta: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.check_config(self.config)
         self._storage, self._resource = model_storage, resource
         self.tokenizer = tokenizer
         self.network = network
         self.meta: Dict[str, Any] = meta or {}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "NeuralComponent":
+    def check_config(cls, config: Dict[str, Any]) -> None:
+        """``InvalidConfigException`` for settings no network can be trained with."""
+        name = cls.__name__
+        check_dev_split(config, name)
+        for key in ("swap_prob", "splice_prob", "typo_prob", "pinyin_prob", "char_dropout", "dropout"):
+            if not 0 <= float(config[key]) <= 1:
+                raise InvalidConfigException(f"{name}: {key} must be in [0, 1], not {config[key]!r}")
+        for key in ("max_length", "epochs", "batch_size"):
+            if int(config[key]) < 1:
+                raise InvalidConfigException(f"{name}: {key} must be at least 1, not {config[key]!r}")
+        for key in ("learning_rate", "weight_decay", "patience", "inference_threads"):
+            if float(config[key]) < 0:
+                raise InvalidConfigException(f"{name}: {key} must not be negative, not {config[key]!r}")
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NeuralComponent:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Retrain when the component's code, the shared code or the checkpoint changes."""
         digest = hashlib.sha256()
         sources = [Path(inspect.getfile(cls))] + sorted(NEURAL_DIR.glob("*.py"))
@@ -114,9 +144,21 @@ class NeuralComponent(GraphComponent):
         return digest.hexdigest()
 
     # ------------------------------------------------------------------ subclass hooks
-    def build_network(self, encoder: torch.nn.Module, labels: List[str]) -> torch.nn.Module:
+    def build_network(self, encoder: BertModel, labels: List[str]) -> EncoderNetwork:
         """The component's network around ``encoder``, predicting ``labels``."""
         raise NotImplementedError
+
+    def _trained_tokenizer(self) -> chars.CharTokenizer:
+        """``self.tokenizer``, set by ``prepare`` (training) or ``load``."""
+        if self.tokenizer is None:
+            raise RuntimeError(f"{type(self).__name__}: no tokenizer; train or load the component first")
+        return self.tokenizer
+
+    def _trained_network(self) -> EncoderNetwork:
+        """``self.network``, set by ``prepare`` (training) or ``load``."""
+        if self.network is None:
+            raise RuntimeError(f"{type(self).__name__}: no network; train or load the component first")
+        return self.network
 
     @property
     def labels(self) -> List[str]:
@@ -128,8 +170,13 @@ class NeuralComponent(GraphComponent):
         return dev_split(examples, self.config["dev_fraction"], self.config["seed"])
 
     def augmenter(self, examples: Sequence[Example]) -> Augmenter:
-        return Augmenter(examples, self.config["swap_prob"], self.config["splice_prob"],
-                         self.config["typo_prob"], self.config["pinyin_prob"])
+        return Augmenter(
+            examples,
+            self.config["swap_prob"],
+            self.config["splice_prob"],
+            self.config["typo_prob"],
+            self.config["pinyin_prob"],
+        )
 
     def prepare(self, texts: Sequence[str], labels: List[str]) -> None:
         """Tokenizer and network for training: from scratch over ``texts`` or pretrained."""
@@ -145,40 +192,56 @@ class NeuralComponent(GraphComponent):
             self.tokenizer = chars.CharTokenizer.build(texts, max_length)
         encoder = encoders.build_encoder(self.config, len(self.tokenizer), max_length)
         self.tokenizer.max_length = min(max_length, encoder.config.max_position_embeddings)
-        self.meta = {"labels": list(labels), "pretrained": path or None,
-                     "architecture": {key: self.config[key] for key in self.ARCHITECTURE_KEYS}}
+        self.meta = {
+            "labels": list(labels),
+            "pretrained": path or None,
+            "architecture": {key: self.config[key] for key in self.ARCHITECTURE_KEYS},
+        }
         self.network = self.build_network(encoder, list(labels))
 
     def encode(self, text: str, spans: Optional[Sequence[Span]] = None) -> List[int]:
         """``[CLS] chars [SEP]`` ids as this component reads text (cut and rewritten its way)."""
-        return self.tokenizer.encode(text, spans, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite)
+        return self._trained_tokenizer().encode(text, spans, keep_tail=self.KEEP_TAIL, rewrite=self.rewrite)
 
-    def token_ids(self, text: str, rng: Optional[random.Random] = None,
-                  spans: Optional[Sequence[Span]] = None) -> List[int]:
+    def token_ids(
+        self, text: str, rng: Optional[random.Random] = None, spans: Optional[Sequence[Span]] = None
+    ) -> List[int]:
         """``[CLS] chars [SEP]`` ids (``spans`` become entity-type tokens); with ``rng``
         (training) some characters become [UNK]."""
         ids = self.encode(text, spans)
         p = self.config["char_dropout"]
         if rng is not None and p > 0:
-            unk, special = self.tokenizer.unk_id, self.tokenizer.special_ids
-            ids = [ids[0]] + [unk if i not in special and rng.random() < p else i
-                              for i in ids[1:-1]] + [ids[-1]]
+            tokenizer = self._trained_tokenizer()
+            unk, special = tokenizer.unk_id, tokenizer.special_ids
+            ids = (
+                [ids[0]]
+                + [unk if i not in special and rng.random() < p else i for i in ids[1:-1]]
+                + [ids[-1]]
+            )
         return ids
 
     # ------------------------------------------------------------------ persistence
     def persist(self) -> None:
+        tokenizer, network = self._trained_tokenizer(), self._trained_network()
         with self._storage.write_to(self._resource) as directory:
-            self.tokenizer.save(directory)
-            encoder = self.network.encoder
+            tokenizer.save(directory)
+            encoder = network.encoder
             (directory / "encoder.json").write_text(encoder.config.to_json_string(), encoding="utf-8")
-            torch.save(self.network.state_dict(), directory / "weights.pt")
-            meta = {**self.meta, "max_length": self.tokenizer.max_length}
-            (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1),
-                                                 encoding="utf-8")
+            torch.save(network.state_dict(), directory / "weights.pt")
+            meta = {**self.meta, "max_length": tokenizer.max_length}
+            (directory / "meta.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "NeuralComponent":
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> NeuralComponent:
         try:
             with model_storage.read_from(resource) as directory:
                 meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ per-entity confidence.
 transitions such as ``O -> I-disease`` for BIO tags, so every decoded path is valid BIO.
 Masks are ``[batch, time]`` bool with the valid positions first (``mask[:, 0]`` all true).
 """
+
 from __future__ import annotations
 
 from typing import List, Optional, Sequence
@@ -17,7 +18,7 @@ from typing import List, Optional, Sequence
 import torch
 from torch import nn
 
-FORBIDDEN = -1e4   # added to forbidden transitions' scores (finite: keeps gradients clean)
+FORBIDDEN = -1e4  # added to forbidden transitions' scores (finite: keeps gradients clean)
 
 
 def bio_constraints(tags: Sequence[str]):
@@ -34,8 +35,16 @@ def bio_constraints(tags: Sequence[str]):
 
 
 class CRF(nn.Module):
-    def __init__(self, num_tags: int, allowed: Optional[torch.Tensor] = None,
-                 allowed_start: Optional[torch.Tensor] = None) -> None:
+    # Registered buffers (declared so type checkers see tensors, not ``Module.__getattr__``).
+    penalty: torch.Tensor
+    start_penalty: torch.Tensor
+
+    def __init__(
+        self,
+        num_tags: int,
+        allowed: Optional[torch.Tensor] = None,
+        allowed_start: Optional[torch.Tensor] = None,
+    ) -> None:
         super().__init__()
         self.num_tags = num_tags
         self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))
@@ -69,12 +78,12 @@ class CRF(nn.Module):
 
     def _forward_alphas(self, emissions: torch.Tensor, mask: torch.Tensor) -> List[torch.Tensor]:
         trans = self._trans().unsqueeze(0)
-        padded = not bool(mask.all())   # no padding (one message): skip the masking ops
+        padded = not bool(mask.all())  # no padding (one message): skip the masking ops
         alpha = self._start() + emissions[:, 0]
         alphas = [alpha]
         for t in range(1, emissions.size(1)):
             nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
-            alpha = torch.where(mask[:, t:t + 1], nxt, alpha) if padded else nxt
+            alpha = torch.where(mask[:, t : t + 1], nxt, alpha) if padded else nxt
             alphas.append(alpha)
         return alphas
 
@@ -96,7 +105,7 @@ class CRF(nn.Module):
         for t in range(1, emissions.size(1)):
             best, idx = (score.unsqueeze(2) + trans).max(dim=1)
             nxt = best + emissions[:, t]
-            score = torch.where(mask[:, t:t + 1], nxt, score) if padded else nxt
+            score = torch.where(mask[:, t : t + 1], nxt, score) if padded else nxt
             backpointers.append(idx)
         score = score + self.end
         lengths = mask.long().sum(1).tolist()
@@ -121,7 +130,7 @@ class CRF(nn.Module):
         """
         trans = self._trans()
         padded = not bool(mask.all())
-        step = torch.exp(trans - trans.max())                                # forbidden -> 0
+        step = torch.exp(trans - trans.max())  # forbidden -> 0
         emit = torch.exp(emissions - emissions.max(dim=2, keepdim=True).values)
         start, end = self._start(), self.end
         alpha = torch.exp(start - start.max()) * emit[:, 0]
@@ -130,7 +139,7 @@ class CRF(nn.Module):
         for t in range(1, emissions.size(1)):
             nxt = (alpha @ step) * emit[:, t]
             nxt = nxt / nxt.sum(1, keepdim=True)
-            alpha = torch.where(mask[:, t:t + 1], nxt, alpha) if padded else nxt
+            alpha = torch.where(mask[:, t : t + 1], nxt, alpha) if padded else nxt
             alphas.append(alpha)
         # positions past the end keep beta = end scores, so the last valid one gets ``end``
         beta = torch.exp(end - end.max()).expand_as(emit[:, 0])
@@ -139,7 +148,7 @@ class CRF(nn.Module):
         for t in range(emissions.size(1) - 1, 0, -1):
             nxt = (emit[:, t] * beta) @ step_t
             nxt = nxt / nxt.sum(1, keepdim=True)
-            beta = torch.where(mask[:, t:t + 1], nxt, beta) if padded else nxt
+            beta = torch.where(mask[:, t : t + 1], nxt, beta) if padded else nxt
             betas.append(beta)
         probs = torch.stack(alphas, 1) * torch.stack(betas[::-1], 1)
         probs = probs / probs.sum(2, keepdim=True)

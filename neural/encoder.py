@@ -7,6 +7,7 @@ a hub id), optionally cut to the component's number of layers. Either way the
 component persists the resulting ``BertConfig`` and weights, so a trained model never
 needs the checkpoint again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,10 +17,11 @@ from typing import Any, Dict, Optional
 import torch
 from transformers import BertConfig, BertModel
 
+from core.paths import PROJECT_ROOT
+
 logger = logging.getLogger(__name__)
 
-ATTENTION = "sdpa"   # PyTorch's fused scaled-dot-product attention (also BertModel's default)
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ATTENTION = "sdpa"  # PyTorch's fused scaled-dot-product attention (also BertModel's default)
 
 
 class CheckpointNotFoundError(ValueError):
@@ -44,16 +46,19 @@ def resolve_checkpoint(path: str) -> str:
     folder = local_checkpoint(path)
     if folder is not None:
         return str(folder)
-    advice = (f"Write it with `python -m bot pretrain --out {path}` (`make pretrain`), or remove "
-              f"model_name_or_path from config.yml to train from scratch.")
-    if Path(path).is_absolute() or path.startswith("."):   # a path, never a hub id
+    advice = (
+        f"Write it with `python -m bot pretrain --out {path}` (`make pretrain`), or remove "
+        f"model_name_or_path from config.yml to train from scratch."
+    )
+    if Path(path).is_absolute() or path.startswith("."):  # a path, never a hub id
         raise CheckpointNotFoundError(f"model_name_or_path {path!r}: no such folder. {advice}")
     try:
         BertConfig.from_pretrained(path)
     except OSError as exc:
         raise CheckpointNotFoundError(
             f"model_name_or_path {path!r} is not a local checkpoint folder and could not be "
-            f"loaded as a hub model ({exc.__class__.__name__}). {advice}") from exc
+            f"loaded as a hub model ({exc.__class__.__name__}). {advice}"
+        ) from exc
     return path
 
 
@@ -86,16 +91,23 @@ def build_encoder(config: Dict[str, Any], vocab_size: int, max_length: int) -> B
     layers = min(pretrained.num_hidden_layers, config["num_layers"] or pretrained.num_hidden_layers)
     transformers_logger = logging.getLogger("transformers.modeling_utils")
     level = transformers_logger.level
-    transformers_logger.setLevel(logging.ERROR)   # "weights of the dropped layers not used"
+    transformers_logger.setLevel(logging.ERROR)  # "weights of the dropped layers not used"
     try:
         encoder = BertModel.from_pretrained(
-            path, add_pooling_layer=False, num_hidden_layers=layers, attn_implementation=ATTENTION,
-            hidden_dropout_prob=config["dropout"], attention_probs_dropout_prob=config["dropout"])
+            path,
+            add_pooling_layer=False,
+            num_hidden_layers=layers,
+            attn_implementation=ATTENTION,
+            hidden_dropout_prob=config["dropout"],
+            attention_probs_dropout_prob=config["dropout"],
+        )
     finally:
         transformers_logger.setLevel(level)
     if encoder.config.vocab_size != vocab_size:
-        raise ValueError(f"{path}: encoder has {encoder.config.vocab_size} token embeddings "
-                         f"but its vocab.txt has {vocab_size} tokens")
+        raise ValueError(
+            f"{path}: encoder has {encoder.config.vocab_size} token embeddings "
+            f"but its vocab.txt has {vocab_size} tokens"
+        )
     return encoder
 
 
@@ -127,10 +139,13 @@ class EncoderNetwork(torch.nn.Module):
     the trace is checked against the eager encoder and dropped if they disagree.
     """
 
+    encoder: BertModel
+    _traced: Optional[torch.jit.ScriptModule]  # kept in __dict__, see __init__
+
     def __init__(self, encoder: BertModel) -> None:
         super().__init__()
         self.encoder = encoder
-        self.__dict__["_traced"] = None   # not a submodule: never part of the state dict
+        self.__dict__["_traced"] = None  # not a submodule: never part of the state dict
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Token states ``[batch, time, hidden]``."""
@@ -140,24 +155,27 @@ class EncoderNetwork(torch.nn.Module):
             return self._traced(input_ids)
         return self.encoder(input_ids=input_ids).last_hidden_state
 
-    def prepare_inference(self) -> "EncoderNetwork":
+    def prepare_inference(self) -> EncoderNetwork:
         """Eval mode and the traced encoder (see the class docstring)."""
         import warnings
 
         self.eval()
         positions = self.encoder.config.max_position_embeddings
-        probe = [torch.arange(5, 5 + n).remainder(self.encoder.config.vocab_size).unsqueeze(0)
-                 for n in (min(16, positions), min(7, positions), positions)]
+        probe = [
+            torch.arange(5, 5 + n).remainder(self.encoder.config.vocab_size).unsqueeze(0)
+            for n in (min(16, positions), min(7, positions), positions)
+        ]
         try:
             with torch.inference_mode(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                traced = torch.jit.optimize_for_inference(torch.jit.freeze(
-                    torch.jit.trace(_LastHiddenState(self.encoder).eval(), probe[0])))
+                traced = torch.jit.optimize_for_inference(
+                    torch.jit.freeze(torch.jit.trace(_LastHiddenState(self.encoder).eval(), probe[0]))
+                )
                 for ids in probe:
                     eager = self.encoder(input_ids=ids).last_hidden_state
                     if not torch.allclose(traced(ids), eager, atol=1e-4):
                         raise ValueError("traced encoder disagrees with the eager one")
-        except Exception as exc:   # tracing is an optimisation only
+        except Exception as exc:  # tracing is an optimisation only
             logger.info("encoder not traced (%s); using the eager encoder", exc)
             traced = None
         self.__dict__["_traced"] = traced

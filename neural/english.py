@@ -9,6 +9,7 @@ case-insensitive, on whole words, longest phrase first; text outside the glossar
 left as it is. It runs on every message, so in time linear in the text: one RE2 pattern
 (``safety.patterns``) of all the phrases, tried where a word starts.
 """
+
 from __future__ import annotations
 
 import string
@@ -30,9 +31,16 @@ _FIRST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 # The text as the matcher reads it, one character for one: letters in lower case, counting the
 # non-ASCII letters that case-insensitive matching (as Python's re does it) equates with ASCII
 # ones (İ ı -> i, ſ -> s, the Kelvin sign -> k), and any whitespace as a space.
-_FOLD = str.maketrans({**{c: c.lower() for c in string.ascii_uppercase},
-                       "\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k",
-                       **dict.fromkeys(UNICODE_WHITESPACE, " ")})
+_FOLD = str.maketrans(
+    {
+        **{c: c.lower() for c in string.ascii_uppercase},
+        "\u0130": "i",
+        "\u0131": "i",
+        "\u017f": "s",
+        "\u212a": "k",
+        **dict.fromkeys(UNICODE_WHITESPACE, " "),
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -54,9 +62,10 @@ def _matcher() -> Tuple[Regex, Dict[str, str]]:
     for zh, ens in english_terms().items():
         for en in ens:
             if not _ENTRY.fullmatch(_key(en)):
-                raise ValueError(f"{ENGLISH_TERMS}: {en!r} is not ASCII letters and digits "
-                                 "(with spaces, ' & - inside)")
-            to_chinese.setdefault(_key(en), zh)   # the first Chinese word listing it wins
+                raise ValueError(
+                    f"{ENGLISH_TERMS}: {en!r} is not ASCII letters and digits (with spaces, ' & - inside)"
+                )
+            to_chinese.setdefault(_key(en), zh)  # the first Chinese word listing it wins
     phrases = sorted(to_chinese, key=len, reverse=True)
     alternatives = "|".join(" +".join(map(re2.escape, p.split())) for p in phrases)
     return compile_pattern(rf"(?:{alternatives})(?:[^a-z0-9']|\z)"), to_chinese
@@ -73,16 +82,16 @@ def english_to_chinese(text: str) -> str:
     if not _LATIN.search(text):
         return text
     pattern, to_chinese = _matcher()
-    folded = text.translate(_FOLD).encode("ascii", "replace")   # one byte per character of text
+    folded = text.translate(_FOLD).encode("ascii", "replace")  # one byte per character of text
     pieces: List[str] = []
-    done = 0    # text[:done] is in pieces
+    done = 0  # text[:done] is in pieces
     for start in range(len(folded)):
         if start < done or folded[start] not in _FIRST_CHARS or (start and folded[start - 1] in _WORD_CHARS):
             continue
         match = pattern.match(folded, start)
         if match is None:
             continue
-        end = match.end() - (folded[match.end() - 1] not in _WORD_CHARS)   # without the character after
+        end = match.end() - (folded[match.end() - 1] not in _WORD_CHARS)  # without the character after
         pieces += [text[done:start], to_chinese[_key(folded[start:end].decode())]]
         done = end
     return "".join(pieces) + text[done:]

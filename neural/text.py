@@ -6,44 +6,31 @@ token <-> character alignment trivial (token ``i + 1`` is character ``i``; token
 ``[CLS]``) for every component, whether the vocabulary was built from our training data
 (training from scratch) or read from a pretrained checkpoint's ``vocab.txt``.
 """
+
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from core.normalise import fold_same_length
+from core.vocabulary import ENTITY_TYPES
+
 PAD, UNK, CLS, SEP, MASK, SPACE = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[SPACE]"
 SPECIAL_TOKENS: Tuple[str, ...] = (PAD, UNK, CLS, SEP, MASK, SPACE)
-# One token per entity type: a classifier may read "[disease]怎么治" instead of the name.
-ENTITY_TYPES: Tuple[str, ...] = ("disease", "symptom", "drug", "food", "check", "department", "producer")
+# One token per entity type (core.vocabulary): a classifier may read "[disease]怎么治"
+# instead of the name.
 ENTITY_TOKENS: Tuple[str, ...] = tuple(f"[{kind}]" for kind in ENTITY_TYPES)
 VOCAB_FILE = "vocab.txt"
-
-
-def normalise_char(ch: str) -> str:
-    """NFKC + lower case for one character, keeping it one character long.
-
-    Full-width letters/digits become half-width (``Ｂ`` -> ``b``); characters whose NFKC
-    form is longer (``㎏`` -> ``kg``) stay as they are so that offsets never shift.
-    """
-    if ch.isspace():
-        return " "
-    norm = unicodedata.normalize("NFKC", ch).lower()
-    return norm if len(norm) == 1 else ch
-
-
-def normalise(text: str) -> str:
-    """``normalise_char`` over a string (same length as ``text``)."""
-    return "".join(normalise_char(ch) for ch in text)
 
 
 def _as_is(text: str) -> str:
     return text
 
 
-def segments(text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None
-             ) -> List[Tuple[str, Optional[str]]]:
+def segments(
+    text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None
+) -> List[Tuple[str, Optional[str]]]:
     """``text`` cut at its mentions: ``(piece, None)`` for the text between them and
     ``(mention, type)`` for each ``(start, end, type)`` span, in order (a span that
     overlaps the one before is ignored)."""
@@ -74,15 +61,15 @@ class CharTokenizer:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def build(cls, texts: Iterable[str], max_length: int = 64, min_count: int = 1) -> "CharTokenizer":
+    def build(cls, texts: Iterable[str], max_length: int = 64, min_count: int = 1) -> CharTokenizer:
         """A vocabulary of the characters in ``texts`` (most frequent first), specials first."""
-        counts = Counter(ch for text in texts for ch in normalise(text) if not ch.isspace())
+        counts = Counter(ch for text in texts for ch in fold_same_length(text) if not ch.isspace())
         chars = sorted((c for c, n in counts.items() if n >= min_count), key=lambda c: (-counts[c], c))
         tokens = list(SPECIAL_TOKENS + ENTITY_TOKENS) + chars
         return cls({tok: i for i, tok in enumerate(tokens)}, max_length)
 
     @classmethod
-    def from_pretrained(cls, model_name_or_path: str, max_length: int = 64) -> "CharTokenizer":
+    def from_pretrained(cls, model_name_or_path: str, max_length: int = 64) -> CharTokenizer:
         """The vocabulary of a pretrained BERT checkpoint (local folder or hub id)."""
         from transformers import BertTokenizerFast
 
@@ -99,7 +86,7 @@ class CharTokenizer:
         return path
 
     @classmethod
-    def load(cls, directory: Path, max_length: int = 64) -> "CharTokenizer":
+    def load(cls, directory: Path, max_length: int = 64) -> CharTokenizer:
         lines = (Path(directory) / VOCAB_FILE).read_text(encoding="utf-8").split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -113,9 +100,13 @@ class CharTokenizer:
 
         with tempfile.TemporaryDirectory() as tmp:
             vocab_file = self.save(Path(tmp))
-            return BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True,
-                                     tokenize_chinese_chars=True, strip_accents=False,
-                                     additional_special_tokens=[SPACE] if SPACE in self.vocab else None)
+            return BertTokenizerFast(
+                vocab_file=str(vocab_file),
+                do_lower_case=True,
+                tokenize_chinese_chars=True,
+                strip_accents=False,
+                additional_special_tokens=[SPACE] if SPACE in self.vocab else None,
+            )
 
     # ------------------------------------------------------------------ encoding
     def __len__(self) -> int:
@@ -129,14 +120,19 @@ class CharTokenizer:
     def char_ids(self, text: str) -> List[int]:
         """One id per character of ``text`` (not truncated), no specials."""
         vocab, unk, space = self.vocab, self.unk_id, self.space_id
-        return [space if ch == " " else vocab.get(ch, unk) for ch in normalise(text)]
+        return [space if ch == " " else vocab.get(ch, unk) for ch in fold_same_length(text)]
 
     def entity_id(self, kind: str) -> int:
         """The id of the ``[<kind>]`` token (``[UNK]`` for a vocabulary without it)."""
         return self.vocab.get(f"[{kind}]", self.unk_id)
 
-    def encode(self, text: str, spans: Optional[Sequence[Tuple[int, int, str]]] = None,
-               keep_tail: bool = False, rewrite: Optional[Callable[[str], str]] = None) -> List[int]:
+    def encode(
+        self,
+        text: str,
+        spans: Optional[Sequence[Tuple[int, int, str]]] = None,
+        keep_tail: bool = False,
+        rewrite: Optional[Callable[[str], str]] = None,
+    ) -> List[int]:
         """``[CLS] + chars + [SEP]``; each ``(start, end, type)`` span becomes one ``[type]`` token.
 
         With ``spans`` the token/character alignment is lost, so only classifiers use them.
@@ -152,7 +148,7 @@ class CharTokenizer:
         limit = self.max_chars
         if len(ids) > limit:
             head = limit // 4 if keep_tail else limit
-            ids = ids[:head] + ids[len(ids) - (limit - head):]
+            ids = ids[:head] + ids[len(ids) - (limit - head) :]
         return [self.cls_id] + ids + [self.sep_id]
 
     def pad(self, sequences: Sequence[Sequence[int]]):

@@ -5,6 +5,7 @@ tqdm progress bar (one tick per batch, loss and dev score in the postfix), evalu
 the dev split after every epoch, stops early when the dev score has not improved for
 ``patience`` epochs and leaves the model with the weights of its best epoch.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,13 +21,13 @@ from tqdm.auto import tqdm
 
 logger = logging.getLogger(__name__)
 
-Score = Tuple[float, ...]   # compared lexicographically, higher is better
+Score = Tuple[float, ...]  # compared lexicographically, higher is better
 
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU) so training runs are repeatable."""
     random.seed(seed)
-    np.random.seed(seed % (2 ** 32))
+    np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
 
 
@@ -39,15 +40,21 @@ class FitResult:
 
 
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> List[Dict[str, Any]]:
-    decay, no_decay = [], []
+    decay: List[torch.nn.Parameter] = []
+    no_decay: List[torch.nn.Parameter] = []
     for name, param in model.named_parameters():
         if param.requires_grad:
             (no_decay if param.ndim < 2 or "LayerNorm" in name else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def batches(items: Sequence[Any], batch_size: int, rng: random.Random,
-            length: Optional[Callable[[Any], int]] = None, pool: int = 50) -> List[List[Any]]:
+def batches(
+    items: Sequence[Any],
+    batch_size: int,
+    rng: random.Random,
+    length: Optional[Callable[[Any], int]] = None,
+    pool: int = 50,
+) -> List[List[Any]]:
     """Shuffled mini-batches; with ``length``, items of similar length share a batch.
 
     Length bucketing (sort within pools of ``pool`` batches, then shuffle the batches)
@@ -57,21 +64,30 @@ def batches(items: Sequence[Any], batch_size: int, rng: random.Random,
     rng.shuffle(order)
     if length is not None:
         span = batch_size * pool
-        order = [x for i in range(0, len(order), span) for x in sorted(order[i:i + span], key=length)]
-    out = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        order = [x for i in range(0, len(order), span) for x in sorted(order[i : i + span], key=length)]
+    out = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     rng.shuffle(out)
     return out
 
 
-def fit(model: torch.nn.Module,
-        items: Union[Sequence[Any], Callable[[random.Random], Sequence[Any]]],
-        make_batch: Callable[[Sequence[Any], random.Random], Any],
-        loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
-        evaluate: Optional[Callable[[torch.nn.Module], Score]] = None, *,
-        epochs: int, batch_size: int, learning_rate: float, weight_decay: float = 0.01,
-        patience: int = 2, warmup_fraction: float = 0.1, max_grad_norm: float = 1.0,
-        length: Optional[Callable[[Any], int]] = None,
-        seed: int = 42, desc: str = "training") -> FitResult:
+def fit(
+    model: torch.nn.Module,
+    items: Union[Sequence[Any], Callable[[random.Random], Sequence[Any]]],
+    make_batch: Callable[[Sequence[Any], random.Random], Any],
+    loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
+    evaluate: Optional[Callable[[torch.nn.Module], Score]] = None,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    weight_decay: float = 0.01,
+    patience: int = 2,
+    warmup_fraction: float = 0.1,
+    max_grad_norm: float = 1.0,
+    length: Optional[Callable[[Any], int]] = None,
+    seed: int = 42,
+    desc: str = "training",
+) -> FitResult:
     """Train ``model`` on ``items``; return the best dev score and when it was reached.
 
     ``items`` is a list, or a function ``rng -> list`` called once per epoch (to resample
@@ -92,7 +108,8 @@ def fit(model: torch.nn.Module,
     total = max(1, epochs * steps_per_epoch)
     warmup = max(1, int(total * warmup_fraction))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
+    )
     best_score: Optional[Score] = None
     best_state: Optional[Dict[str, torch.Tensor]] = None
     best_epoch, epoch, started = 0, 0, time.perf_counter()
@@ -123,7 +140,7 @@ def fit(model: torch.nn.Module,
                 best_score, best_epoch = score, epoch
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             elif epoch - best_epoch >= patience:
-                bar.total = bar.n   # stopped early: close the bar at 100%
+                bar.total = bar.n  # stopped early: close the bar at 100%
                 bar.refresh()
                 break
     if best_state is not None:

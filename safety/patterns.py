@@ -18,6 +18,7 @@ Case-insensitive matching differs from ``re`` only for the Turkish dotted and do
 (``"\ud800"``, which a JSON body can carry); :class:`Regex` reads each as U+FFFD, so a
 message with one is matched like any other instead of raising UnicodeEncodeError.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator, List, Optional, Union
@@ -25,11 +26,13 @@ from typing import Any, Iterator, List, Optional, Union
 import re2
 
 # Every character Python's ``\s`` (and ``str.isspace``) counts as whitespace (a test checks it).
-UNICODE_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-                      "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+UNICODE_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _WHITESPACE_MEMBERS = "".join(f"\\x{{{ord(c):x}}}" for c in UNICODE_WHITESPACE)
-_ASCII_IN_RE2 = "SdDwWbB"      # escapes RE2 reads as ASCII only, where re reads Unicode
-_SURROGATES = {code: "\ufffd" for code in range(0xD800, 0xE000)}
+_ASCII_IN_RE2 = "SdDwWbB"  # escapes RE2 reads as ASCII only, where re reads Unicode
+_SURROGATES = dict.fromkeys(range(55296, 57344), "�")
 Text = Union[str, bytes]
 
 
@@ -49,7 +52,7 @@ class Regex:
     a pattern does not name U+FFFD; a match's group texts then show U+FFFD."""
 
     def __init__(self, regex: Any) -> None:
-        self._regex = regex   # a re2 compiled pattern (the package gives its class no public name)
+        self._regex = regex  # a re2 compiled pattern (the package gives its class no public name)
 
     def search(self, text: Text, pos: Optional[int] = None, endpos: Optional[int] = None) -> Any:
         return self._regex.search(_encodable(text), pos, endpos)
@@ -74,16 +77,20 @@ def _to_re2_syntax(pattern: str) -> str:
         if char == "\\" and i + 1 < len(pattern):
             escaped = pattern[i + 1]
             if escaped in _ASCII_IN_RE2:
-                raise ValueError(f"pattern {pattern!r}: \\{escaped} means ASCII only under RE2; "
-                                 "write the characters out")
-            out.append((_WHITESPACE_MEMBERS if in_class else f"[{_WHITESPACE_MEMBERS}]") if escaped == "s"
-                       else pattern[i:i + 2])
+                raise ValueError(
+                    f"pattern {pattern!r}: \\{escaped} means ASCII only under RE2; write the characters out"
+                )
+            out.append(
+                (_WHITESPACE_MEMBERS if in_class else f"[{_WHITESPACE_MEMBERS}]")
+                if escaped == "s"
+                else pattern[i : i + 2]
+            )
             i += 2
             continue
         if char == "[" and not in_class:
             start, in_class = i, True
-            i += 1 + (pattern[i + 1:i + 2] == "^")
-            i += pattern[i:i + 1] == "]"          # a "]" first in a class is a member
+            i += 1 + (pattern[i + 1 : i + 2] == "^")
+            i += pattern[i : i + 1] == "]"  # a "]" first in a class is a member
             out.append(pattern[start:i])
             continue
         if char == "]" and in_class:
@@ -105,5 +112,7 @@ def compile_pattern(pattern: str, ignore_case: bool = False) -> Regex:
     except re2.error as exc:
         reason = exc.args[0] if exc.args else ""
         reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-        raise ValueError(f"RE2 cannot compile pattern {pattern!r}: {reason} "
-                         "(RE2 runs in linear time, so it has no lookarounds or backreferences)") from exc
+        raise ValueError(
+            f"RE2 cannot compile pattern {pattern!r}: {reason} "
+            "(RE2 runs in linear time, so it has no lookarounds or backreferences)"
+        ) from exc

@@ -26,6 +26,7 @@ Rules, in order of precedence where findings overlap:
   a compound surname) that starts with a common surname and holds no word a name never holds
   (我是患者, 我是糖尿病患者, 我是第一次, 我是高血压 stay as they are).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -46,20 +47,93 @@ SURNAMES = frozenset(
     "武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉"
     "缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑"
-    "郎甄丛仲虞敖巩明佘池查麻苑迟邝")
-COMPOUND_SURNAMES = frozenset((
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "夏侯", "尉迟", "长孙", "宇文",
-    "司徒", "公孙", "端木", "独孤", "南宫", "西门", "澹台", "轩辕", "呼延", "万俟"))
+    "郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+COMPOUND_SURNAMES = frozenset(
+    (
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "慕容",
+        "令狐",
+        "夏侯",
+        "尉迟",
+        "长孙",
+        "宇文",
+        "司徒",
+        "公孙",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "澹台",
+        "轩辕",
+        "呼延",
+        "万俟",
+    )
+)
 # A run after 我是 holding one of these is not a name (illness, people, places, questions).
 NOT_IN_NAMES = frozenset(
     "病症炎癌瘤疮疹痛疼痒咳烧热患者人们员生师士医院科室诊药血压糖脂尿孕妇妈爸爷奶哥姐弟妹儿孩"
-    "属省市县区镇村州什么怎谁哪这那个位次第号岁年日型期级度")
+    "属省市县区镇村州什么怎谁哪这那个位次第号岁年日型期级度"
+)
 # Runs after 我是 that start like a surname and a name but are not names.
-NOT_NAMES = ("高一", "高二", "高三", "高中", "高龄", "高危", "江西", "江苏", "安徽", "甘肃", "宁夏", "吉林",
-             "武汉", "成都", "沈阳", "温州", "苏州", "常州", "郑州", "包头", "石家庄", "常客", "单身",
-             "单亲", "明白", "全职", "应届", "华侨", "于是", "安全", "周一", "周二", "周三", "周四",
-             "周五", "周六", "周末", "白癜风", "白内障", "白带", "牛皮", "黄疸", "黄褐斑", "包皮",
-             "房颤", "麻风", "梅毒", "宫寒", "宫颈", "阳痿", "阳虚")
+NOT_NAMES = (
+    "高一",
+    "高二",
+    "高三",
+    "高中",
+    "高龄",
+    "高危",
+    "江西",
+    "江苏",
+    "安徽",
+    "甘肃",
+    "宁夏",
+    "吉林",
+    "武汉",
+    "成都",
+    "沈阳",
+    "温州",
+    "苏州",
+    "常州",
+    "郑州",
+    "包头",
+    "石家庄",
+    "常客",
+    "单身",
+    "单亲",
+    "明白",
+    "全职",
+    "应届",
+    "华侨",
+    "于是",
+    "安全",
+    "周一",
+    "周二",
+    "周三",
+    "周四",
+    "周五",
+    "周六",
+    "周末",
+    "白癜风",
+    "白内障",
+    "白带",
+    "牛皮",
+    "黄疸",
+    "黄褐斑",
+    "包皮",
+    "房颤",
+    "麻风",
+    "梅毒",
+    "宫寒",
+    "宫颈",
+    "阳痿",
+    "阳虚",
+)
 # Words that end the run after 我是 (我是张三的妈妈, 我是李四想问…).
 RUN_ENDS = frozenset("的想要请问在今从来呢啊吧呀吗哦啦嘛")
 DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
@@ -75,27 +149,29 @@ _ID18 = rf"{_DIGIT}{{6}}{_SEP}{_DIGIT}{{8}}{_SEP}{_DIGIT}{{3}}[0-9Xx]"
 _ID15 = rf"{_DIGIT}{{6}}{_SEP}{_DIGIT}{{6}}{_SEP}{_DIGIT}{{3}}"
 
 
-def _compile(pattern: str) -> "re2._Regexp":
+def _compile(pattern: str) -> re2._Regexp:
     """``pattern`` compiled by RE2 for UTF-8 bytes (searching bytes from an offset costs only what it reads)."""
     options = re2.Options()
     options.log_errors = False
     return re2.compile(pattern.encode("utf-8"), options)
 
 
-def _bounded(core: str) -> "re2._Regexp":
+def _bounded(core: str) -> re2._Regexp:
     """``core`` as group 1 with no digit right before or after it (the neighbours are consumed)."""
     return _compile(rf"(?:^|[^0-9])({core})(?:[^0-9]|$)")
 
 
-_NUMBER_RULES: Sequence[Tuple[str, "re2._Regexp"]] = (
+_NUMBER_RULES: Sequence[Tuple[str, re2._Regexp]] = (
     (PHONE, _bounded(_MOBILE)),
     (PHONE, _bounded(_LANDLINE)),
     (ID_CARD, _bounded(_ID18)),
     (ID_CARD, _bounded(_ID15)),
 )
 _EMAIL = _compile(r"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
-_HOSPITAL_NUMBER = _compile(r"(?:住院号|门诊号|病历号|病案号|就诊号|卡号)(?:是|为)?[ :#]{0,3}"
-                            r"([A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)")
+_HOSPITAL_NUMBER = _compile(
+    r"(?:住院号|门诊号|病历号|病案号|就诊号|卡号)(?:是|为)?[ :#]{0,3}"
+    r"([A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)"
+)
 _LONG_DIGITS = _compile(r"([0-9]{12,})")
 _NAME_ALWAYS = _compile(r"(?:我叫|本人叫|我名叫|我的名字是|名字叫|姓名是|姓名:)[ :]{0,3}(\p{Han}{1,4})")
 _SURNAME_AFTER = _compile(r"(?:我姓|本人姓|免贵姓)[ :]{0,3}(\p{Han}{1,2})")
@@ -117,7 +193,7 @@ class _Text:
     def char(self, byte_offset: int) -> int:
         return self._char_at[byte_offset]
 
-    def spans(self, pattern: "re2._Regexp", resume: Callable[["re2._Match"], int]) -> Iterator[Tuple[int, int]]:
+    def spans(self, pattern: re2._Regexp, resume: Callable[[re2._Match], int]) -> Iterator[Tuple[int, int]]:
         """Character spans of group 1 of each match; the next search starts at ``resume(match)`` (bytes)."""
         pos = 0
         while pos <= len(self.data):
@@ -145,12 +221,12 @@ def _detection_char(ch: str) -> str:
     return " " if ch.isspace() else ch
 
 
-def _after_group(match: "re2._Match") -> int:
+def _after_group(match: re2._Match) -> int:
     """Resume after the finding: the right neighbour it consumed may be the next one's left neighbour."""
     return match.end(1)
 
 
-def _after_trigger(match: "re2._Match") -> int:
+def _after_trigger(match: re2._Match) -> int:
     """Resume where the captured characters start: they may hold the next trigger (我叫我叫张三)."""
     return match.start(1)
 
@@ -189,9 +265,9 @@ def _findings(text: _Text) -> List[Tuple[int, int, int, str]]:
         length = 2 if surname in COMPOUND_SURNAMES else 1
         found.append((start, start + length, len(found), NAME))
     for start, end in text.spans(_NAME_AFTER_I_AM, _after_trigger):
-        length = _name_after_i_am(text.norm[start:end])
-        if length is not None:
-            found.append((start, start + length, len(found), NAME))
+        name_length = _name_after_i_am(text.norm[start:end])
+        if name_length is not None:
+            found.append((start, start + name_length, len(found), NAME))
     return found
 
 

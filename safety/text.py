@@ -4,6 +4,7 @@ Why: one function for the channels (before Rasa sees a message) and for everythi
 stores text (the unanswered log), so both remove the same characters. It is Rasa-free, so
 tools and the action server import it without loading Rasa.
 """
+
 from __future__ import annotations
 
 import unicodedata

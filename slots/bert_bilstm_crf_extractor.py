@@ -14,23 +14,27 @@ Entities carry ``extractor: BertBiLstmCrfExtractor``, ``value`` = the surface te
 ``linked: False``: ``slots.entity_linker.EntityLinker`` (after this component) merges
 them with the dictionary matches and links them to graph nodes.
 """
-from __future__ import annotations
 
-import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
+from __future__ import annotations
 
 import dataclasses
 import logging
 import random
-from typing import Any, Dict, List, Sequence, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import torch
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from torch import nn
+from transformers import BertModel
 
+import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
+from core.vocabulary import ENTITY_TYPES
 from neural.component import NeuralComponent
 from neural.crf import CRF, bio_constraints
 from neural.data import Example, Span, examples_from
@@ -67,6 +71,7 @@ def decode_spans(tags: Sequence[str]) -> List[Span]:
     for i, tag in enumerate(list(tags) + [OUTSIDE]):
         inside = tag.startswith("I-") and kind == tag[2:]
         if start is not None and not inside:
+            assert kind is not None  # set together with start
             spans.append((start, i, kind))
             start, kind = None, None
         if tag.startswith("B-") or (tag.startswith("I-") and start is None):
@@ -86,26 +91,29 @@ def span_f1(gold: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]])
 class BertBiLstmCrf(EncoderNetwork):
     """BERT encoder -> BiLSTM -> linear tag scores per character -> CRF."""
 
-    def __init__(self, encoder: nn.Module, tags: List[str], lstm_hidden: int, dropout: float) -> None:
+    crf: CRF
+
+    def __init__(self, encoder: BertModel, tags: List[str], lstm_hidden: int, dropout: float) -> None:
         super().__init__(encoder)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(encoder.config.hidden_size, lstm_hidden, batch_first=True, bidirectional=True)
         self.emit = nn.Linear(2 * lstm_hidden, len(tags))
         self.crf = CRF(len(tags), *bio_constraints(tags))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor
-                ) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(emissions [B, chars, tags], char_mask [B, chars])``; [CLS]/[SEP] dropped."""
         states = self.dropout(self.encode(input_ids, attention_mask))
         lengths = attention_mask.sum(1)
         if bool(attention_mask.all()):
             out, _ = self.lstm(states)
         else:
-            packed = nn.utils.rnn.pack_padded_sequence(states, lengths.cpu(), batch_first=True,
-                                                       enforce_sorted=False)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                states, lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
             out, _ = self.lstm(packed)
-            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True,
-                                                      total_length=states.size(1))
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=states.size(1))
         emissions = self.emit(self.dropout(out))[:, 1:-1]
         positions = torch.arange(emissions.size(1), device=emissions.device)
         char_mask = positions.unsqueeze(0) < (lengths - 2).unsqueeze(1)
@@ -113,17 +121,32 @@ class BertBiLstmCrf(EncoderNetwork):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
-class BertBiLstmCrfExtractor(NeuralComponent):
+class BertBiLstmCrfExtractor(NeuralComponent, EntityExtractorMixin):
     """Character BIO tagging with BERT + BiLSTM + CRF, for every entity type in the data."""
 
     ARCHITECTURE_KEYS = ("lstm_hidden",)
 
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # Rasa 3.6 chains only tokenizers/featurizers in the training graph, so a trainable
+        # component cannot require an extractor or classifier there: the order contract is
+        # ``runs_after`` (checked against config.yml by tests/nlu_components/test_contracts.py).
+        return []
+
+    @classmethod
+    def runs_after(cls, config: Optional[Dict[str, Any]] = None) -> List[Type]:
+        """The components that must come earlier in the pipeline (none: it reads the text only)."""
+        return []
+
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             **NeuralComponent.get_default_config(),
             # Two layers: as good on the dev split as three, faster to train and to run.
-            "hidden_size": 256, "num_layers": 2, "num_heads": 4, "intermediate_size": 1024,
+            "hidden_size": 256,
+            "num_layers": 2,
+            "num_heads": 4,
+            "intermediate_size": 1024,
             "lstm_hidden": 128,
             "epochs": 8,
             # Entity swaps/inventions/typos matter most here: they teach context over memory.
@@ -138,15 +161,40 @@ class BertBiLstmCrfExtractor(NeuralComponent):
             "entity_types": None,
         }
 
-    def build_network(self, encoder: nn.Module, labels: List[str]) -> nn.Module:
+    @classmethod
+    def check_config(cls, config: Dict[str, Any]) -> None:
+        super().check_config(config)
+        unknown = sorted(set(config["entity_types"] or ()) - set(ENTITY_TYPES))
+        if unknown:
+            raise InvalidConfigException(
+                f"{EXTRACTOR}: unknown entity_types {unknown}; use {list(ENTITY_TYPES)}"
+            )
+        if not 0 <= float(config["min_confidence"]) <= 1:
+            raise InvalidConfigException(
+                f"{EXTRACTOR}: min_confidence must be in [0, 1], not {config['min_confidence']!r}"
+            )
+        if int(config["lstm_hidden"]) < 1:
+            raise InvalidConfigException(
+                f"{EXTRACTOR}: lstm_hidden must be at least 1, not {config['lstm_hidden']!r}"
+            )
+
+    def build_network(self, encoder: BertModel, labels: List[str]) -> BertBiLstmCrf:
         return BertBiLstmCrf(encoder, labels, self.config["lstm_hidden"], self.config["dropout"])
+
+    def _tagger(self) -> BertBiLstmCrf:
+        """The trained network (``build_network`` always makes a ``BertBiLstmCrf``)."""
+        network = self._trained_network()
+        assert isinstance(network, BertBiLstmCrf)
+        return network
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = examples_from(training_data)
         wanted = self.config["entity_types"]
         if wanted:
-            examples = [dataclasses.replace(e, entities=tuple(s for s in e.entities if s[2] in wanted))
-                        for e in examples]
+            examples = [
+                dataclasses.replace(e, entities=tuple(s for s in e.entities if s[2] in wanted))
+                for e in examples
+            ]
         types = sorted({kind for e in examples for _, _, kind in e.entities})
         if not types:
             logger.warning("%s: no annotated entities in the training data; nothing trained", EXTRACTOR)
@@ -156,11 +204,12 @@ class BertBiLstmCrfExtractor(NeuralComponent):
         self.prepare([e.text for e in train], tags)
         index = {tag: i for i, tag in enumerate(tags)}
         augment = self.augmenter(train)
-        max_chars = self.tokenizer.max_chars
+        tokenizer = self._trained_tokenizer()
+        max_chars = tokenizer.max_chars
 
         def make_batch(chunk: Sequence[Example], rng: random.Random):
             chunk = [augment(e, rng) for e in chunk]
-            ids, mask = self.tokenizer.pad([self.token_ids(e.text, rng) for e in chunk])
+            ids, mask = tokenizer.pad([self.token_ids(e.text, rng) for e in chunk])
             gold = torch.zeros(len(chunk), ids.size(1) - 2, dtype=torch.long)
             for row, e in enumerate(chunk):
                 n = min(len(e.text), max_chars)
@@ -177,37 +226,53 @@ class BertBiLstmCrfExtractor(NeuralComponent):
             gold = [[s for s in e.entities if s[1] <= max_chars] for e in dev]
             return span_f1(gold, [[s[:3] for s in p] for p in predicted]), 0.0
 
-        result = fit(self.network, train, make_batch, loss_fn, evaluate if dev else None,
-                     length=lambda e: len(e.text),
-                     epochs=self.config["epochs"], batch_size=self.config["batch_size"],
-                     learning_rate=self.config["learning_rate"],
-                     weight_decay=self.config["weight_decay"], patience=self.config["patience"],
-                     seed=self.config["seed"], desc=EXTRACTOR)
-        self.meta.update({
-            "entity_types": types, "dev_f1": result.best_score[0] if result.best_score else None,
-            "train_examples": len(train), "dev_examples": len(dev),
-            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-            "train_seconds": round(result.seconds, 1),
-        })
+        result = fit(
+            self._tagger(),
+            train,
+            make_batch,
+            loss_fn,
+            evaluate if dev else None,
+            length=lambda e: len(e.text),
+            epochs=self.config["epochs"],
+            batch_size=self.config["batch_size"],
+            learning_rate=self.config["learning_rate"],
+            weight_decay=self.config["weight_decay"],
+            patience=self.config["patience"],
+            seed=self.config["seed"],
+            desc=EXTRACTOR,
+        )
+        self.meta.update(
+            {
+                "entity_types": types,
+                "dev_f1": result.best_score[0] if result.best_score else None,
+                "train_examples": len(train),
+                "dev_examples": len(dev),
+                "best_epoch": result.best_epoch,
+                "epochs_run": result.epochs_run,
+                "train_seconds": round(result.seconds, 1),
+            }
+        )
         logger.info("%s: dev span F1 %s, %.0f s", EXTRACTOR, self.meta["dev_f1"], result.seconds)
         self.persist()
         return self._resource
 
-    def extract(self, texts: Sequence[str], with_confidence: bool = True, batch_size: int = 128
-                ) -> List[List[Tuple[int, int, str, float]]]:
+    def extract(
+        self, texts: Sequence[str], with_confidence: bool = True, batch_size: int = 128
+    ) -> List[List[Tuple[int, int, str, float]]]:
         """``(start, end, type, confidence)`` spans per text (confidence 1.0 if not computed)."""
         tags = self.labels
         results: List[List[Tuple[int, int, str, float]]] = [[] for _ in texts]
-        todo = [i for i, text in enumerate(texts) if text]   # the CRF needs >= 1 character
-        if self.network.training:   # eval() walks every submodule: only when needed
-            self.network.eval()
+        todo = [i for i, text in enumerate(texts) if text]  # the CRF needs >= 1 character
+        network, tokenizer = self._tagger(), self._trained_tokenizer()
+        if network.training:  # eval() walks every submodule: only when needed
+            network.eval()
         with torch.inference_mode():
             for first in range(0, len(todo), batch_size):
-                rows = todo[first:first + batch_size]
+                rows = todo[first : first + batch_size]
                 chunk = [texts[i] for i in rows]
-                ids, mask = self.tokenizer.pad([self.tokenizer.encode(t) for t in chunk])
-                emissions, char_mask = self.network(ids, mask)
-                paths = self.network.crf.viterbi(emissions, char_mask)
+                ids, mask = tokenizer.pad([tokenizer.encode(t) for t in chunk])
+                emissions, char_mask = network(ids, mask)
+                paths = network.crf.viterbi(emissions, char_mask)
                 marginals = None
                 for row, (text, path) in enumerate(zip(chunk, paths)):
                     spans = []
@@ -221,7 +286,7 @@ class BertBiLstmCrfExtractor(NeuralComponent):
                         confidence = 1.0
                         if with_confidence:
                             if marginals is None:
-                                marginals = self.network.crf.marginals(emissions, char_mask)
+                                marginals = network.crf.marginals(emissions, char_mask)
                             picked = marginals[row, torch.arange(start, end), torch.tensor(path[start:end])]
                             confidence = float(picked.mean())
                         spans.append((start, end, kind, confidence))
@@ -233,11 +298,20 @@ class BertBiLstmCrfExtractor(NeuralComponent):
             return messages
         texts = [m.get("text") or "" for m in messages]
         for message, text, spans in zip(messages, texts, self.extract(texts)):
-            found = [{
-                "entity": kind, "start": start, "end": end, "value": text[start:end],
-                "text": text[start:end], "confidence_entity": round(confidence, 4),
-                "extractor": EXTRACTOR, "linked": False,
-            } for start, end, kind, confidence in spans if confidence >= self.config["min_confidence"]]
+            found = [
+                {
+                    "entity": kind,
+                    "start": start,
+                    "end": end,
+                    "value": text[start:end],
+                    "text": text[start:end],
+                    "confidence_entity": round(confidence, 4),
+                    "extractor": EXTRACTOR,
+                    "linked": False,
+                }
+                for start, end, kind, confidence in spans
+                if confidence >= self.config["min_confidence"]
+            ]
             if found:
                 message.set(ENTITIES, (message.get(ENTITIES) or []) + found, add_to_output=True)
         return messages

@@ -15,21 +15,25 @@ the graph by canonical name, so after all extractors this component
      higher confidence, then the earlier extractor in the pipeline.
 The dictionary is read from the graph at training time and persisted with the model.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from core.vocabulary import ENTITY_TYPE_OF_LABEL, ENTITY_TYPES, GRAPH_LABELS
 from slots import kg_names
 from slots.link_index import LinkIndex, ScanHit
 
@@ -37,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 LINKER = "EntityLinker"
 INDEX_FILE = "link_index.json"
-ALL_LABELS = ("Disease", "Symptom", "Drug", "Check", "Food", "Department", "Producer")
+ALL_LABELS = GRAPH_LABELS  # every node label of the graph (core.vocabulary)
 
 
 def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -48,13 +52,18 @@ def merge_entities(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     identical duplicates collapse into one. Each mention (all are non-empty) checks only
     its own characters against the kept ones: the cost is linear in the text.
     """
+
     def priority(item: Tuple[int, Dict[str, Any]]) -> Tuple[Any, ...]:
         order, e = item
-        return (not e.get("linked", False), -(e["end"] - e["start"]),
-                -float(e.get("confidence_entity") or 0.0), order)
+        return (
+            not e.get("linked", False),
+            -(e["end"] - e["start"]),
+            -float(e.get("confidence_entity") or 0.0),
+            order,
+        )
 
     kept: List[Dict[str, Any]] = []
-    covered = bytearray(max((e["end"] for e in entities), default=0))   # 1 inside a kept mention
+    covered = bytearray(max((e["end"] for e in entities), default=0))  # 1 inside a kept mention
     for _, entity in sorted(enumerate(entities), key=priority):
         start, end = entity["start"], entity["end"]
         if any(covered[start:end]):
@@ -69,7 +78,7 @@ def _linked_characters(entities: List[Dict[str, Any]], text: str) -> bytearray:
     covered = bytearray(max([len(text)] + [e["end"] for e in entities]))
     for e in entities:
         if e.get("linked"):
-            covered[e["start"]:e["end"]] = b"\x01" * (e["end"] - e["start"])
+            covered[e["start"] : e["end"]] = b"\x01" * (e["end"] - e["start"])
     return covered
 
 
@@ -77,8 +86,20 @@ def _linked_characters(entities: List[Dict[str, Any]], text: str) -> bytearray:
 class EntityLinker(GraphComponent):
     """Links extracted mentions (and typo'd names found by pinyin scan) to graph names."""
 
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # Rasa 3.6 chains only tokenizers/featurizers in the training graph, so a trainable
+        # component cannot require an extractor or classifier there: the order contract is
+        # ``runs_after`` (checked against config.yml by tests/nlu_components/test_contracts.py).
+        return []
+
+    @classmethod
+    def runs_after(cls, config: Optional[Dict[str, Any]] = None) -> List[Type]:
+        """The components that must come earlier in the pipeline."""
+        return [EntityExtractorMixin]  # AhoCorasickExtractor, BertBiLstmCrfExtractor: it merges them
+
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Graph store to read names from at training time (None: endpoints.yml / env).
             "store": None,
@@ -107,35 +128,68 @@ class EntityLinker(GraphComponent):
             "use_training_synonyms": True,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 index: Optional[LinkIndex] = None) -> None:
-        self.config = {**self.get_default_config(), **config}   # models persisted before a new setting
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: Optional[LinkIndex] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}  # models persisted before a new setting
+        self.check_config(self.config)
         self._storage, self._resource = model_storage, resource
         self.index = index or LinkIndex([])
         self._endings: Dict[str, Counter] = {}
 
+    @staticmethod
+    def check_config(config: Dict[str, Any]) -> None:
+        """``InvalidConfigException`` for unknown labels/entity types and out-of-range numbers."""
+        unknown = sorted(set(config["labels"]) - set(ALL_LABELS))
+        if unknown:
+            raise InvalidConfigException(f"{LINKER}: unknown labels {unknown}; use {list(ALL_LABELS)}")
+        unknown = sorted(set(config["scan_entity_types"]) - set(ENTITY_TYPES))
+        if unknown:
+            raise InvalidConfigException(
+                f"{LINKER}: unknown scan_entity_types {unknown}; use {list(ENTITY_TYPES)}"
+            )
+        if not 0 <= float(config["fuzzy_threshold"]) <= 1:
+            raise InvalidConfigException(
+                f"{LINKER}: fuzzy_threshold must be in [0, 1], not {config['fuzzy_threshold']!r}"
+            )
+        for key in ("min_length", "scan_min_length", "max_candidates"):
+            if int(config[key]) < 1:
+                raise InvalidConfigException(f"{LINKER}: {key} must be at least 1, not {config[key]!r}")
+        for key in ("pinyin_substitution_cost", "scan_max_substitutions", "unlinked_min_name_endings"):
+            if float(config[key]) < 0:
+                raise InvalidConfigException(f"{LINKER}: {key} must not be negative, not {config[key]!r}")
+
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EntityLinker":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EntityLinker:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         return kg_names.names_fingerprint(config.get("store"), config.get("store_path"))
 
     # ------------------------------------------------------------------ training
     def train(self, training_data: TrainingData) -> Resource:
         table = kg_names.load_names(self.config["store"], self.config["store_path"])
-        unknown = set(self.config["labels"]) - set(ALL_LABELS)
-        if unknown:
-            raise ValueError(f"EntityLinker: unknown labels {sorted(unknown)}; use {list(ALL_LABELS)}")
-        types = {label: kg_names.entity_type(label) for label in self.config["labels"]}
+        types = {label: ENTITY_TYPE_OF_LABEL[label] for label in self.config["labels"]}
         synonyms = self._training_synonyms(training_data) if self.config["use_training_synonyms"] else []
         self.index = LinkIndex.from_name_table(
-            table, types, synonyms,
+            table,
+            types,
+            synonyms,
             scan_types=self.config["scan_entity_types"],
             scan_min_length=self.config["scan_min_length"],
-            min_length=self.config["min_length"])
+            min_length=self.config["min_length"],
+        )
         if not self.index.entries:
             logger.warning("EntityLinker: the knowledge graph has no names; nothing will be linked")
         self.persist()
@@ -148,39 +202,28 @@ class EntityLinker(GraphComponent):
         for message in training_data.entity_examples:
             text = message.get(TEXT) or ""
             for e in message.get(ENTITIES) or []:
-                surface = text[e["start"]:e["end"]]
+                surface = text[e["start"] : e["end"]]
                 value = e.get("value")
                 if isinstance(value, str) and value and value != surface:
                     pairs.add((e["entity"], surface, value))
         return sorted(pairs)
 
-    def persist(self) -> None:
-        with self._storage.write_to(self._resource) as directory:
-            (directory / INDEX_FILE).write_text(
-                json.dumps(self.index.to_dict(), ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "EntityLinker":
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError) as exc:
-            logger.warning("EntityLinker: no persisted link index (%s); nothing will be linked", exc)
-            return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, LinkIndex.from_dict(data))
-
     # ------------------------------------------------------------------ inference
     def link_entity(self, entity: Dict[str, Any], text: str) -> Dict[str, Any]:
         """``entity`` with ``value`` set to its graph name (or its surface when unlinkable)."""
         out = dict(entity)
-        surface = entity.get("text") or text[entity["start"]:entity["end"]]
+        surface = entity.get("text") or text[entity["start"] : entity["end"]]
         out["text"] = surface
         etype = entity["entity"]
         if entity.get("linked") and self.index.is_name(etype, entity.get("value")):
             return out  # a dictionary match already names a node of this type
-        link = self.index.link(surface, etype, self.config["fuzzy_threshold"],
-                               self.config["pinyin_substitution_cost"], self.config["max_candidates"])
+        link = self.index.link(
+            surface,
+            etype,
+            self.config["fuzzy_threshold"],
+            self.config["pinyin_substitution_cost"],
+            self.config["max_candidates"],
+        )
         if link is None:
             out.update(value=surface, linked=False, link_method="none")
             return out
@@ -198,14 +241,20 @@ class EntityLinker(GraphComponent):
         if etype not in self._endings:
             self._endings[etype] = Counter(name[-1] for name in self.index.canonical_names(etype) if name)
         if not self._endings[etype]:
-            return True   # no names of this type to compare with
+            return True  # no names of this type to compare with
         return self._endings[etype][surface[-1]] >= needed
 
     def _scan_entity(self, hit: ScanHit, text: str) -> Dict[str, Any]:
         return {
-            "entity": hit.entity, "start": hit.start, "end": hit.end, "value": hit.link.value,
-            "text": text[hit.start:hit.end], "confidence_entity": hit.link.score, "extractor": LINKER,
-            "linked": True, "link_method": hit.link.method,
+            "entity": hit.entity,
+            "start": hit.start,
+            "end": hit.end,
+            "value": hit.link.value,
+            "text": text[hit.start : hit.end],
+            "confidence_entity": hit.link.score,
+            "extractor": LINKER,
+            "linked": True,
+            "link_method": hit.link.method,
         }
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -213,15 +262,39 @@ class EntityLinker(GraphComponent):
             text = message.get(TEXT) or ""
             entities = [self.link_entity(e, text) for e in message.get(ENTITIES) or []]
             entities = [e for e in entities if self.plausible_unlinked(e)]
-            hits = self.index.scan(text, self.config["scan_max_substitutions"],
-                                   self.config["pinyin_substitution_cost"])
+            hits = self.index.scan(
+                text, self.config["scan_max_substitutions"], self.config["pinyin_substitution_cost"]
+            )
             # A scan guess is only a fallback for names no extractor saw: it is dropped when it overlaps
             # a linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒).
             linked = _linked_characters(entities, text)
-            entities += [self._scan_entity(hit, text) for hit in hits if not any(linked[hit.start:hit.end])]
+            entities += [self._scan_entity(hit, text) for hit in hits if not any(linked[hit.start : hit.end])]
             if entities or message.get(ENTITIES) is not None:
                 message.set(ENTITIES, merge_entities(entities), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+    def persist(self) -> None:
+        with self._storage.write_to(self._resource) as directory:
+            (directory / INDEX_FILE).write_text(
+                json.dumps(self.index.to_dict(), ensure_ascii=False), encoding="utf-8"
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> EntityLinker:
+        try:
+            with model_storage.read_from(resource) as directory:
+                data = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError) as exc:
+            logger.warning("EntityLinker: no persisted link index (%s); nothing will be linked", exc)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, LinkIndex.from_dict(data))

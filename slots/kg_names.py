@@ -3,6 +3,7 @@
 Used at training time only: components persist what they need with the model, so
 the Rasa server never opens the graph store.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,8 @@ NameTable = Dict[str, List[Tuple[str, List[str]]]]  # label -> [(name, aliases)]
 
 def load_names(store_kind: Optional[str] = None, store_path: Optional[str] = None) -> NameTable:
     """All ``(name, aliases)`` per label from the configured store (read-only)."""
-    from kg_queries import KnowledgeGraph, open_store
+    from kg_queries.factory import open_store
+    from kg_queries.questions import KnowledgeGraph
 
     with open_store(kind=store_kind, path=store_path, read_only=True) as store:
         return KnowledgeGraph(store).all_names()

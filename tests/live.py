@@ -1,17 +1,18 @@
-"""The real bot for tests (``bot/local_servers.py``), and what to do without a trained model.
+"""The real bot for tests (``tools/live_servers.py``), and what to do without a trained model.
 
 A missing model is a skip locally and a failure under CI (``CI=true``), where ``make test``
 trains it first.
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from bot.local_servers import MODEL, LiveBot
+from tools.live_servers import MODEL, LiveBot
 
-__all__ = ["LiveBot", "MODEL", "require_model"]
+__all__ = ["MODEL", "LiveBot", "require_model"]
 
 
 def require_model() -> None:

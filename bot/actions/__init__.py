@@ -4,6 +4,7 @@ Rules (``data/rules.yml``) map each intent to one action; the actions decide wha
 (``medical_flow``), check every message for emergencies first (``base``), and render all
 text from ``templates/`` with a ``custom`` payload (``payload``) on every message.
 """
+
 from bot.actions.confirmation import ActionConfirmation
 from bot.actions.gossip import ActionGossip
 from bot.actions.health import ActionHealthCheck

@@ -5,13 +5,14 @@ every user message, whatever its intent, goes through :meth:`TurnAction.run`: re
 first (their reply comes before anything else), then a reply that only names the disease
 a pending question waited for, then the intent's own handler.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,8 +23,9 @@ from bot.actions.turn import Turn
 
 # Worker threads for turns: the graph, the templates and the unanswered log are synchronous,
 # so they run here and the action server's event loop stays free for other patients.
-TURN_WORKERS = ThreadPoolExecutor(max_workers=int(os.environ.get("ACTION_TURN_WORKERS", "8")),
-                                  thread_name_prefix="turn")
+TURN_WORKERS = ThreadPoolExecutor(
+    max_workers=int(os.environ.get("ACTION_TURN_WORKERS", "8")), thread_name_prefix="turn"
+)
 
 
 class TurnAction(Action, ABC):
@@ -34,14 +36,16 @@ class TurnAction(Action, ABC):
     def handle(self, turn: Turn) -> None:
         """Answer the message when no emergency or pending disease question took it over."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """:meth:`respond` in a worker thread (one slow graph query never blocks other users)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(TURN_WORKERS, self.respond, dispatcher, tracker, domain)
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         """Answer one user message: red flags first, then a waiting question, then :meth:`handle`."""
         turn = Turn(tracker)
         turn.emergencies = red_flags(turn.parsed.text, turn.settings)

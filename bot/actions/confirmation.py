@@ -4,9 +4,8 @@ With a prepared answer pending they settle it (strategies confirm / deny); while
 waits for a disease name they count as one more reply without one; otherwise they are
 small talk.
 """
-from __future__ import annotations
 
-from typing import Text
+from __future__ import annotations
 
 from bot.actions import medical_flow
 from bot.actions.base import TurnAction
@@ -15,7 +14,7 @@ from bot.actions.turn import Turn
 
 
 class ActionConfirmation(TurnAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_confirmation"
 
     def handle(self, turn: Turn) -> None:

@@ -5,6 +5,7 @@ classifier says about the message ("你好，我爸突然昏迷了" may well loo
 and the patterns have to be readable and reviewable by clinicians. They are compiled with
 RE2 (``safety.patterns``) because they run on every message: time linear in the text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,11 +26,15 @@ class RedFlag:
     unless: Tuple[str, ...] = ()
 
     @classmethod
-    def from_rule(cls, rule: Any) -> "RedFlag":
+    def from_rule(cls, rule: Any) -> RedFlag:
         """From the rule file: a pattern string or ``{pattern: ..., unless: [words]}``."""
         if isinstance(rule, str):
             return cls(compile_pattern(rule))
-        if isinstance(rule, dict) and set(rule) <= {"pattern", "unless"} and isinstance(rule.get("pattern"), str):
+        if (
+            isinstance(rule, dict)
+            and set(rule) <= {"pattern", "unless"}
+            and isinstance(rule.get("pattern"), str)
+        ):
             unless = rule.get("unless", [])
             if isinstance(unless, list) and all(isinstance(word, str) and word for word in unless):
                 return cls(compile_pattern(rule["pattern"]), tuple(unless))
@@ -47,14 +52,15 @@ class EmergencyCategory:
 class EmergencyDetector:
     """Finds the emergency categories a message matches, in rule-file order."""
 
-    def __init__(self, categories: Sequence[EmergencyCategory], negation_cues: Sequence[str],
-                 negation_window: int) -> None:
+    def __init__(
+        self, categories: Sequence[EmergencyCategory], negation_cues: Sequence[str], negation_window: int
+    ) -> None:
         self.categories = tuple(categories)
         self.negation_cues = tuple(negation_cues)
         self.negation_window = int(negation_window)
 
     @classmethod
-    def from_file(cls, path: Path) -> "EmergencyDetector":
+    def from_file(cls, path: Path) -> EmergencyDetector:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         categories = []
         for name, spec in (raw.get("categories") or {}).items():
@@ -79,7 +85,7 @@ class EmergencyDetector:
         for match in flag.pattern.finditer(text):
             if any(text.startswith(word, match.end()) for word in flag.unless):
                 continue
-            before = text[max(0, match.start() - self.negation_window):match.start()]
+            before = text[max(0, match.start() - self.negation_window) : match.start()]
             if not any(cue in before for cue in self.negation_cues):
                 return True
         return False
@@ -88,8 +94,11 @@ class EmergencyDetector:
         """Names of the categories ``text`` matches (empty when none)."""
         if not text:
             return []
-        return [category.name for category in self.categories
-                if any(all(self._found(p, text) for p in alternative) for alternative in category.alternatives)]
+        return [
+            category.name
+            for category in self.categories
+            if any(all(self._found(p, text) for p in alternative) for alternative in category.alternatives)
+        ]
 
 
 @lru_cache(maxsize=4)

@@ -1,12 +1,10 @@
 """``action_gossip``: small talk (greet, goodbye, isbot) from templates, picked at random."""
-from __future__ import annotations
 
-from typing import Text
+from __future__ import annotations
 
 from bot.actions.base import TurnAction
 from bot.actions.turn import Turn
-
-GOSSIP_INTENTS = ("greet", "goodbye", "isbot", "accept", "deny")
+from core.vocabulary import SMALLTALK_INTENTS as GOSSIP_INTENTS
 
 
 def small_talk(turn: Turn) -> None:
@@ -18,7 +16,7 @@ def small_talk(turn: Turn) -> None:
 class ActionGossip(TurnAction):
     """Small talk; it also closes any open clarification (the user moved on)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_gossip"
 
     def handle(self, turn: Turn) -> None:

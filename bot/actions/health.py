@@ -5,10 +5,11 @@ graph; calling this action through the action server's normal webhook tests the 
 patient's question takes (action server up, graph reachable through the same guarded
 handle) without a second way in. Rasa's dialogue never predicts it (it is in no rule).
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,11 +22,12 @@ ACTION_NAME = "action_health_check"
 class ActionHealthCheck(Action):
     """Answers one message whose ``custom.graph`` says whether the graph answered, and how fast."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return ACTION_NAME
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         started = time.perf_counter()
         try:
             kg = kg_access.get_kg()

@@ -6,15 +6,18 @@ wrapped in :class:`kg_queries.guard.GuardedStore` (every driver error typed as
 :class:`kg_queries.guard.Reconnector` (connection attempts with exponential backoff, never
 two at once), with the settings of ``endpoints.yml``'s ``kg:`` section.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import threading
 from typing import Optional
 
-from kg_queries import KnowledgeGraph, KGUnavailableError, open_store
+from kg_queries.factory import load_kg_settings, open_store
 from kg_queries.guard import CircuitBreaker, GuardedStore, GuardSettings, Reconnector
-from kg_queries.store import load_kg_settings
+from kg_queries.questions import KnowledgeGraph
+from kg_queries.store import KGUnavailableError
 
 _lock = threading.Lock()
 _kg: Optional[KnowledgeGraph] = None
@@ -59,10 +62,8 @@ def reset() -> None:
     with _lock:
         old, _kg = _kg, None
     if old is not None:
-        try:
+        with contextlib.suppress(Exception):
             old.store.close()
-        except Exception:
-            pass
 
 
 def reset_settings() -> None:
@@ -80,4 +81,4 @@ def set_kg(kg: Optional[KnowledgeGraph]) -> None:
         _kg = kg
 
 
-__all__ = ["get_kg", "reset", "reset_settings", "set_kg", "KGUnavailableError"]
+__all__ = ["KGUnavailableError", "get_kg", "reset", "reset_settings", "set_kg"]

@@ -19,6 +19,7 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
 ``accept`` and ``deny`` settle a prepared answer (confirm, deny). The graph being down
 gives kg_unavailable and a reconnect on the next message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,8 @@ from typing import Any, Dict, List, Optional
 
 from bot.actions import kg_access
 from bot.actions.turn import Turn
-from kg_queries import QUESTION_TYPES, Answer, KGUnavailableError
+from kg_queries.questions import QUESTION_TYPES, Answer
+from kg_queries.store import KGUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def handle_question(turn: Turn) -> None:
     question, confidence = p.sub_intent, p.sub_intent_confidence
     disease = named[0] if named else state.disease
     if named and (confidence < cfg.deny_threshold or question not in QUESTION_TYPES):
-        state.use_disease(disease)  # the topic is clear even when the question is not
+        state.use_disease(named[0])  # (= disease) the topic is clear even when the question is not
     if confidence < cfg.deny_threshold:
         turn.say("deny", "low_confidence.j2", question=question, disease=disease)
         return
@@ -72,7 +74,8 @@ def handle_question(turn: Turn) -> None:
 def names_only_a_disease(turn: Turn) -> bool:
     """True when the message names a disease and says nothing else ("是糖尿病")."""
     return bool(turn.parsed.values("disease")) and not turn.parsed.residual_text(
-        turn.settings.disease_reply_filler)
+        turn.settings.disease_reply_filler
+    )
 
 
 def answer_waiting_question(turn: Turn) -> None:
@@ -90,8 +93,12 @@ def follow_up_without_disease(turn: Turn) -> None:
     p = turn.parsed
     if p.sub_intent in QUESTION_TYPES and p.sub_intent_confidence >= turn.settings.deny_threshold:
         waiting.update(sub_intent=p.sub_intent, confidence=p.sub_intent_confidence, asked=turn.asked())
-    ask_for_disease(turn, waiting.get("sub_intent"), waiting.get("confidence", 0.0),
-                    asked=waiting.get("asked") or turn.asked())
+    ask_for_disease(
+        turn,
+        waiting.get("sub_intent"),
+        waiting.get("confidence", 0.0),
+        asked=waiting.get("asked") or turn.asked(),
+    )
 
 
 def confirm_pending_answer(turn: Turn) -> None:
@@ -99,18 +106,30 @@ def confirm_pending_answer(turn: Turn) -> None:
     pending = turn.state.pending_answer or {}
     turn.state.clear_pending()
     turn.state.use_disease(pending["disease"])
-    turn.say("confirm", f"answers/{pending['question']}.j2", sub_intent=pending["question"],
-             confidence=pending["confidence"], disease=pending["disease"], items=pending["items"],
-             departments=pending["departments"], fields=pending["fields"])
+    turn.say(
+        "confirm",
+        f"answers/{pending['question']}.j2",
+        sub_intent=pending["question"],
+        confidence=pending["confidence"],
+        disease=pending["disease"],
+        items=pending["items"],
+        departments=pending["departments"],
+        fields=pending["fields"],
+    )
 
 
 def reject_pending_answer(turn: Turn) -> None:
     """``deny`` after "您想问的是…吗？": apologise and invite a rephrase."""
     pending = turn.state.pending_answer or {}
     turn.state.clear_pending()
-    turn.say("deny", "clarify_denied.j2", sub_intent=pending.get("question"),
-             confidence=pending.get("confidence"), disease=pending.get("disease"),
-             question=pending.get("question"))
+    turn.say(
+        "deny",
+        "clarify_denied.j2",
+        sub_intent=pending.get("question"),
+        confidence=pending.get("confidence"),
+        disease=pending.get("disease"),
+        question=pending.get("question"),
+    )
 
 
 # -- steps -------------------------------------------------------------------------------
@@ -124,12 +143,19 @@ def ask_for_disease(turn: Turn, question: Optional[str], confidence: float, aske
     state.pending_answer = None
     state.awaiting_disease = {"sub_intent": question, "confidence": confidence, "asked": asked}
     state.disease_questions += 1
-    turn.say("ask_slot", "ask_disease.j2", sub_intent=question, confidence=confidence,
-             question=question, attempt=state.disease_questions)
+    turn.say(
+        "ask_slot",
+        "ask_disease.j2",
+        sub_intent=question,
+        confidence=confidence,
+        question=question,
+        attempt=state.disease_questions,
+    )
 
 
-def answer_in_band(turn: Turn, question: str, confidence: float, disease: str,
-                   asked: Optional[Dict[str, Any]]) -> None:
+def answer_in_band(
+    turn: Turn, question: str, confidence: float, disease: str, asked: Optional[Dict[str, Any]]
+) -> None:
     """Answer at once (c >= accept_threshold) or prepare the answer and ask to confirm."""
     answer = _ask_graph(turn, question, disease, confidence)
     if answer is None:
@@ -143,13 +169,33 @@ def answer_in_band(turn: Turn, question: str, confidence: float, disease: str,
     turn.state.use_disease(answer.disease)
     departments = _departments(answer)
     if confidence >= turn.settings.accept_threshold:
-        turn.say("answer", f"answers/{question}.j2", sub_intent=question, confidence=confidence,
-                 disease=answer.disease, items=answer.items, departments=departments, fields=answer.fields)
+        turn.say(
+            "answer",
+            f"answers/{question}.j2",
+            sub_intent=question,
+            confidence=confidence,
+            disease=answer.disease,
+            items=answer.items,
+            departments=departments,
+            fields=answer.fields,
+        )
         return
-    turn.state.pending_answer = {"question": question, "confidence": confidence, "disease": answer.disease,
-                                 "items": answer.items, "fields": answer.fields, "departments": departments}
-    turn.say("clarify", "clarify.j2", sub_intent=question, confidence=confidence, disease=answer.disease,
-             question=question)
+    turn.state.pending_answer = {
+        "question": question,
+        "confidence": confidence,
+        "disease": answer.disease,
+        "items": answer.items,
+        "fields": answer.fields,
+        "departments": departments,
+    }
+    turn.say(
+        "clarify",
+        "clarify.j2",
+        sub_intent=question,
+        confidence=confidence,
+        disease=answer.disease,
+        question=question,
+    )
 
 
 def suggest_diseases(turn: Turn, symptoms: List[str]) -> None:
@@ -163,13 +209,21 @@ def suggest_diseases(turn: Turn, symptoms: List[str]) -> None:
         turn.say("not_found", "not_found.j2", disease=None)
         turn.record_unanswered("no_matching_disease", None)
         return
-    items = [{"disease": m.disease, "hits": m.hits, "matched": m.matched, "departments": m.departments}
-             for m in matches]
+    items = [
+        {"disease": m.disease, "hits": m.hits, "matched": m.matched, "departments": m.departments}
+        for m in matches
+    ]
     departments: List[str] = []
     for match in matches:
         departments += [d for d in match.departments if d not in departments]
-    turn.say("suggest_diseases", "suggest_diseases.j2", items=items, departments=departments,
-             symptoms=symptoms, matches=items)
+    turn.say(
+        "suggest_diseases",
+        "suggest_diseases.j2",
+        items=items,
+        departments=departments,
+        symptoms=symptoms,
+        matches=items,
+    )
 
 
 # -- the graph ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ The contract (``tracker.latest_message``): ``intent {name, confidence}``, ``sub_
 ``text``, ``confidence_entity`` and ``linked`` (False when the entity linker found no
 graph node for the mention).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -72,9 +73,15 @@ class ParsedMessage:
                 joined = "".join(chars)
                 at = joined.find(mention) if mention else -1
                 if at >= 0:
-                    chars = list(joined[:at] + joined[at + len(mention):])
-        return "".join(c for c in chars if c and c not in filler and not c.isspace()
-                       and not unicodedata.category(c).startswith(("P", "S")))
+                    chars = list(joined[:at] + joined[at + len(mention) :])
+        return "".join(
+            c
+            for c in chars
+            if c
+            and c not in filler
+            and not c.isspace()
+            and not unicodedata.category(c).startswith(("P", "S"))
+        )
 
 
 def parse_latest(tracker: Tracker) -> ParsedMessage:

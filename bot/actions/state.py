@@ -6,6 +6,7 @@
 ``disease_questions``  how many times in a row the bot has asked for the disease
 ``strategies``         how the bot answered the latest message (one per bot message)
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,7 +36,7 @@ class DialogueState:
     touched: Set[str] = field(default_factory=set)
 
     @classmethod
-    def from_tracker(cls, tracker: Tracker) -> "DialogueState":
+    def from_tracker(cls, tracker: Tracker) -> DialogueState:
         pending = tracker.get_slot(SLOT_PENDING_ANSWER)
         awaiting = tracker.get_slot(SLOT_AWAITING_DISEASE)
         return cls(

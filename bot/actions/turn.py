@@ -5,6 +5,7 @@ Handlers append replies with :meth:`Turn.say` (template + ``custom`` payload) an
 the replies as data until the end lets the emergency check put its reply first and lets
 the tests read every strategy of a turn from the ``strategies`` slot.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,17 +53,36 @@ class Turn:
         self.emergencies: List[str] = []
 
     # -- replies -------------------------------------------------------------------------
-    def say(self, strategy: str, template: str, *, sub_intent: Any = _FROM_MESSAGE,
-            confidence: Any = _FROM_MESSAGE, disease: Optional[str] = None,
-            items: Sequence[Any] = (), departments: Sequence[str] = (), **context: Any) -> Reply:
+    def say(
+        self,
+        strategy: str,
+        template: str,
+        *,
+        sub_intent: Any = _FROM_MESSAGE,
+        confidence: Any = _FROM_MESSAGE,
+        disease: Optional[str] = None,
+        items: Sequence[Any] = (),
+        departments: Sequence[str] = (),
+        **context: Any,
+    ) -> Reply:
         """Render ``template`` and queue it with its payload."""
-        text = render(template, bot_name=self.settings.bot_name, disease=disease, items=list(items),
-                      departments=list(departments), **context)
+        text = render(
+            template,
+            bot_name=self.settings.bot_name,
+            disease=disease,
+            items=list(items),
+            departments=list(departments),
+            **context,
+        )
         payload = build_payload(
-            strategy, intent=self.parsed.intent,
+            strategy,
+            intent=self.parsed.intent,
             sub_intent=self.parsed.sub_intent if sub_intent is _FROM_MESSAGE else sub_intent,
             confidence=self.parsed.sub_intent_confidence if confidence is _FROM_MESSAGE else confidence,
-            disease=disease, items=list(items), departments=list(departments))
+            disease=disease,
+            items=list(items),
+            departments=list(departments),
+        )
         reply = Reply(text, payload)
         self.replies.append(reply)
         return reply
@@ -83,18 +103,25 @@ class Turn:
     def asked(self) -> Dict[str, Any]:
         """The question as the NLU understood it (kept with a prepared answer, logged if unanswered)."""
         p = self.parsed
-        return {"text": p.text, "intent": p.intent, "intent_confidence": p.intent_confidence,
-                "sub_intent": p.sub_intent, "sub_intent_confidence": p.sub_intent_confidence,
-                "entities": p.entities}
+        return {
+            "text": p.text,
+            "intent": p.intent,
+            "intent_confidence": p.intent_confidence,
+            "sub_intent": p.sub_intent,
+            "sub_intent_confidence": p.sub_intent_confidence,
+            "entities": p.entities,
+        }
 
-    def record_unanswered(self, reason: str, disease: Optional[str],
-                          asked: Optional[Dict[str, Any]] = None) -> None:
+    def record_unanswered(
+        self, reason: str, disease: Optional[str], asked: Optional[Dict[str, Any]] = None
+    ) -> None:
         """Log the question for the content team; a failing database never breaks the reply."""
         from bot.unanswered import UnansweredQuestion, shared_log
 
         asked = asked or self.asked()
         try:
-            shared_log().record(UnansweredQuestion(sender_id=self.sender_id, reason=reason,
-                                                   disease=disease, **asked))
+            shared_log().record(
+                UnansweredQuestion(sender_id=self.sender_id, reason=reason, disease=disease, **asked)
+            )
         except (SQLAlchemyError, OSError) as exc:
             logger.error("could not record the unanswered question: %s", exc)

@@ -2,6 +2,12 @@
 
 - ``bot.channels.web_widget.WebWidgetInput``: the web chat widget (``/webhooks/web/``)
 - ``bot.channels.his.HISInput``: the hospital information system webhook (``/webhooks/his/``)
+- ``bot.channels.rest.RestInput``: Rasa's REST channel, validated like the others
+- ``bot.channels.health.HealthInput``: whether model, action server and graph work (``/webhooks/health/``)
 
-Both answer each bot message as one ``{"text", "custom"}`` object (``common.py``).
+The chat channels share one machinery, one job per module: ``validation`` (body, JSON,
+fields, ``/intent`` neutralised), ``auth`` (bearer tokens), ``config`` (request limits
+from ``credentials.yml``), ``dialogue`` (the run through Rasa and the safety net; each bot
+message one ``{"text", "custom"}`` object), ``errors`` (the JSON error shape) and
+``base`` (:class:`~bot.channels.base.ChatChannel`, which puts them together).
 """

@@ -9,12 +9,13 @@ reply), ``down`` while no model is loaded. The graph is checked through the acti
 (``action_health_check``), the path a question takes. No token needed; it reveals no
 patient data.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel
@@ -23,7 +24,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.actions.health import ACTION_NAME
-from bot.channels.common import check_known_keys, json_errors, json_response, positive_number
+from bot.channels.config import check_known_keys, positive_number
+from bot.channels.errors import json_errors, json_response
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +38,11 @@ class HealthInput(InputChannel):
     """``GET /webhooks/health/``: model, action server and graph status as JSON."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "health"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "HealthInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> HealthInput:
         config = dict(credentials or {})
         check_known_keys(SECTION, config, SETTINGS)
         return cls(timeout=positive_number(config, "timeout", DEFAULT_TIMEOUT, integer=False))
@@ -52,25 +54,47 @@ class HealthInput(InputChannel):
         """Call ``action_health_check`` on the action server: is it up, and what does it say of the graph?"""
         if not url:
             return {"reachable": False, "detail": "no action_endpoint configured"}, {"available": False}
-        payload = {"next_action": ACTION_NAME, "sender_id": "health-check", "domain": {},
-                   "tracker": {"sender_id": "health-check", "slots": {}, "latest_message": {}, "events": [],
-                               "paused": False, "latest_action_name": None}}
+        payload = {
+            "next_action": ACTION_NAME,
+            "sender_id": "health-check",
+            "domain": {},
+            "tracker": {
+                "sender_id": "health-check",
+                "slots": {},
+                "latest_message": {},
+                "events": [],
+                "paused": False,
+                "latest_action_name": None,
+            },
+        }
         started = time.perf_counter()
         try:
             timeout = aiohttp.ClientTimeout(total=self.timeout)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(url, json=payload) as response:
-                    body = await response.json(content_type=None)
-                    status = response.status
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, json=payload) as response,
+            ):
+                body = await response.json(content_type=None)
+                status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            return ({"reachable": False, "detail": f"{type(exc).__name__}: {exc}"[:200]},
-                    {"available": False, "detail": "not checked: the action server is unreachable"})
+            return (
+                {"reachable": False, "detail": f"{type(exc).__name__}: {exc}"[:200]},
+                {"available": False, "detail": "not checked: the action server is unreachable"},
+            )
         took = round((time.perf_counter() - started) * 1000.0, 1)
         if status != 200 or not isinstance(body, dict):
-            return ({"reachable": False, "detail": f"answered {status}", "ms": took},
-                    {"available": False, "detail": "not checked"})
-        graph = next((r.get("custom", {}).get("graph") for r in body.get("responses") or []
-                      if isinstance(r, dict) and isinstance(r.get("custom"), dict)), None)
+            return (
+                {"reachable": False, "detail": f"answered {status}", "ms": took},
+                {"available": False, "detail": "not checked"},
+            )
+        graph = next(
+            (
+                r.get("custom", {}).get("graph")
+                for r in body.get("responses") or []
+                if isinstance(r, dict) and isinstance(r.get("custom"), dict)
+            ),
+            None,
+        )
         return {"reachable": True, "ms": took}, graph or {"available": False, "detail": "no graph status"}
 
     async def report(self, request: Request) -> Dict[str, Any]:
@@ -97,7 +121,9 @@ class HealthInput(InputChannel):
                 return json_response(await self.report(request))
             except Exception as exc:  # the health endpoint answers even about itself
                 logger.exception("health check failed")
-                return json_response({"status": "down", "detail": f"health check failed: {type(exc).__name__}"})
+                return json_response(
+                    {"status": "down", "detail": f"health check failed: {type(exc).__name__}"}
+                )
 
         json_errors(health)
         return health

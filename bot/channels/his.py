@@ -10,28 +10,22 @@ default ``HIS_TOKEN``), so no secret lives in the repository. When the variable 
 or empty the server still starts (the web widget and REST channels must keep working) but
 this channel answers every request with 503 ``not_configured`` and logs a warning at start.
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import (
-    ChatRequest,
-    OnNewMessage,
-    RequestError,
-    TokenChannel,
-    error_response,
-    id_field,
-    json_errors,
-    json_response,
-    message_field,
-    metadata_field,
-)
+from bot.channels.auth import TokenChannel
+from bot.channels.base import ChannelResponse, ChatRequest
+from bot.channels.dialogue import OnNewMessage
+from bot.channels.errors import RequestError, error_response, json_errors, json_response
+from bot.channels.validation import id_field, message_field, metadata_field
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +40,7 @@ class HISInput(TokenChannel):
     DEFAULT_TOKEN_ENV = DEFAULT_TOKEN_ENV
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "his"
 
     def parse(self, data: Dict[str, Any]) -> ChatRequest:
@@ -60,8 +54,12 @@ class HISInput(TokenChannel):
             exc.details.setdefault("request_id", request_id)
             raise
         request_id = request_id or uuid.uuid4().hex
-        return ChatRequest(sender=sender, text=text, request_id=request_id,
-                           metadata={**(metadata or {}), "request_id": request_id})
+        return ChatRequest(
+            sender=sender,
+            text=text,
+            request_id=request_id,
+            metadata={**(metadata or {}), "request_id": request_id},
+        )
 
     def reply(self, chat: ChatRequest, messages: List[Dict[str, Any]]) -> HTTPResponse:
         return json_response({"request_id": chat.request_id, "messages": messages})
@@ -69,8 +67,14 @@ class HISInput(TokenChannel):
     def refuse(self, error: RequestError, request: Request) -> HTTPResponse:
         request_id = error.details.pop("request_id", None)
         headers = {"WWW-Authenticate": 'Bearer realm="his"'} if error.status == 401 else None
-        return error_response(error.status, error.code, error.message, headers=headers,
-                              details=error.details, request_id=request_id)
+        return error_response(
+            error.status,
+            error.code,
+            error.message,
+            headers=headers,
+            details=error.details,
+            request_id=request_id,
+        )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """A token-free health check and the webhook (mounted at /webhooks/his/)."""
@@ -81,7 +85,7 @@ class HISInput(TokenChannel):
             return json_response({"status": "ok"})
 
         @his.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
+        async def receive(request: Request) -> ChannelResponse:
             return await self.handle(request, on_new_message)
 
         json_errors(his)

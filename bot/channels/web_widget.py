@@ -10,34 +10,34 @@ The widget is plain HTML/CSS/JS from ``web/`` (no CDN, nothing fetched at run ti
 the Rasa server is the only thing a hospital page needs. Pages on other origins may call
 the webhook only if their origin is listed in ``cors_origins`` (``credentials.yml``).
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Text
+from typing import Any, Dict, Iterable, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import (
+from bot.channels.base import ChannelResponse, ChatChannel
+from bot.channels.config import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_MESSAGE_LENGTH,
     DEFAULT_RESPONSE_TIMEOUT,
     LIMIT_SETTINGS,
-    ChannelConfigError,
-    ChatChannel,
-    OnNewMessage,
-    RequestError,
     check_known_keys,
-    json_errors,
     read_limits,
 )
+from bot.channels.dialogue import OnNewMessage
+from bot.channels.errors import ChannelConfigError, RequestError, json_errors
+from core.paths import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
 SECTION = "bot.channels.web_widget.WebWidgetInput"
-WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
+WEB_DIR = PROJECT_ROOT / "web"
 # The only files served, with their content types: nothing else under web/ is reachable.
 STATIC_FILES = {
     "index.html": "text/html; charset=utf-8",
@@ -62,8 +62,10 @@ def _origins(value: Any) -> frozenset:
     origins = frozenset(o.rstrip("/") for o in items)
     for origin in origins - {"*"}:
         if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
-            raise ChannelConfigError(f"credentials.yml: cors origin {origin!r} must look like "
-                                     "'https://www.hospital.example' (scheme and host, no path)")
+            raise ChannelConfigError(
+                f"credentials.yml: cors origin {origin!r} must look like "
+                "'https://www.hospital.example' (scheme and host, no path)"
+            )
     return origins
 
 
@@ -74,11 +76,11 @@ class WebWidgetInput(ChatChannel):
     SETTINGS = frozenset(SETTINGS)
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "web"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebWidgetInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> WebWidgetInput:
         config = dict(credentials or {})
         check_known_keys(SECTION, config, SETTINGS)
         return cls(
@@ -86,9 +88,14 @@ class WebWidgetInput(ChatChannel):
             **read_limits(config),
         )
 
-    def __init__(self, cors_origins: Iterable[str] = (), max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 response_timeout: float = DEFAULT_RESPONSE_TIMEOUT, web_dir: Path = WEB_DIR) -> None:
+    def __init__(
+        self,
+        cors_origins: Iterable[str] = (),
+        max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        response_timeout: float = DEFAULT_RESPONSE_TIMEOUT,
+        web_dir: Path = WEB_DIR,
+    ) -> None:
         missing = [name for name in STATIC_FILES if not (web_dir / name).is_file()]
         if missing:
             raise ChannelConfigError(f"web widget files missing from {web_dir}: {missing}")
@@ -106,15 +113,20 @@ class WebWidgetInput(ChatChannel):
 
     async def static(self, name: str) -> HTTPResponse:
         """One of ``STATIC_FILES``, revalidated by browsers so a deploy shows up at once."""
-        return await response.file(self.web_dir / name, mime_type=STATIC_FILES[name],
-                                   headers={"Cache-Control": "no-cache"})
+        return await response.file(
+            self.web_dir / name, mime_type=STATIC_FILES[name], headers={"Cache-Control": "no-cache"}
+        )
 
     def check_sender(self, sender: str) -> None:
         """Only ids shaped like the widget's own random ones (16-128 of ``A-Za-z0-9-_``)."""
         if len(sender) < MIN_SENDER_LENGTH or not set(sender) <= SENDER_ALPHABET:
-            raise RequestError(400, "invalid_field",
-                               f"field 'sender' must be {MIN_SENDER_LENGTH} to 128 characters of "
-                               "A-Z, a-z, 0-9, '-' and '_' (the widget makes a random one)", field="sender")
+            raise RequestError(
+                400,
+                "invalid_field",
+                f"field 'sender' must be {MIN_SENDER_LENGTH} to 128 characters of "
+                "A-Z, a-z, 0-9, '-' and '_' (the widget makes a random one)",
+                field="sender",
+            )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, the widget files, the webhook and its CORS handling (mounted at /webhooks/web/)."""
@@ -136,7 +148,7 @@ class WebWidgetInput(ChatChannel):
             return await self.static("widget.css")
 
         @web.route("/webhook", methods=["POST"], stream=True)
-        async def receive(request: Request) -> HTTPResponse:
+        async def receive(request: Request) -> ChannelResponse:
             return await self.handle(request, on_new_message)
 
         @web.route("/webhook", methods=["OPTIONS"])

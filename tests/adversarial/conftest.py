@@ -4,6 +4,7 @@ Started once per test session (model loading takes most of a minute) as ``make r
 would start it, with tokens for the HIS channel and the Rasa HTTP API; the REST channel is
 configured as in the repository's credentials.yml.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,10 @@ def live_bot(tmp_path_factory) -> Iterator[LiveBot]:
     require_model()
     work = tmp_path_factory.mktemp("adversarial")
     # Its own unanswered log: hostile test text never lands in the project's var/ database.
-    env = {"HIS_TOKEN": HIS_TOKEN, "RASA_API_TOKEN": API_TOKEN,
-           "UNANSWERED_DB_URL": f"sqlite:///{work / 'unanswered.sqlite3'}"}
+    env = {
+        "HIS_TOKEN": HIS_TOKEN,
+        "RASA_API_TOKEN": API_TOKEN,
+        "UNANSWERED_DB_URL": f"sqlite:///{work / 'unanswered.sqlite3'}",
+    }
     with LiveBot(work, ROOT / "results" / "adversarial", env=env, api=True) as bot:
         yield bot

@@ -24,6 +24,7 @@ How a body's JSON is written decides what the server sees, so it is explicit her
   becomes the JSON escape ``\\ud800``, i.e. valid JSON that decodes to a lone surrogate;
 - :class:`Raw` is literal JSON text (``NaN``, ``1e400``, a 5000-digit integer, nesting).
 """
+
 from __future__ import annotations
 
 import base64
@@ -71,7 +72,7 @@ class BadRequest(NamedTuple):
 
     def chunks(self) -> Iterator[bytes]:
         for start in range(0, len(self.body), CHUNK_SIZE):
-            yield self.body[start:start + CHUNK_SIZE]
+            yield self.body[start : start + CHUNK_SIZE]
 
 
 class Raw(str):
@@ -113,11 +114,53 @@ def nested_objects(depth: int, inner: str = "1") -> str:
 
 
 # ---------------------------------------------------------------------------------- content
-DISEASES = ("感冒", "糖尿病", "高血压", "肺炎", "冠心病", "胃炎", "痛风", "偏头痛", "水痘", "湿疹",
-            "流行性感冒", "新型冠状病毒感染", "乙型病毒性肝炎", "腰椎间盘突出症", "小儿高热惊厥")
-QUESTIONS = ("有什么症状", "怎么治疗", "吃什么好", "不能吃什么", "挂什么科", "会传染吗", "能治好吗",
-             "多久能好", "怎么预防", "是什么原因引起的", "要做什么检查", "有什么并发症", "是什么病")
-SMALL_TALK = ("你好", "谢谢", "再见", "嗯", "好的", "是的", "不是", "ok", "哈哈", "在吗", "你是谁", "？", "。")
+DISEASES = (
+    "感冒",
+    "糖尿病",
+    "高血压",
+    "肺炎",
+    "冠心病",
+    "胃炎",
+    "痛风",
+    "偏头痛",
+    "水痘",
+    "湿疹",
+    "流行性感冒",
+    "新型冠状病毒感染",
+    "乙型病毒性肝炎",
+    "腰椎间盘突出症",
+    "小儿高热惊厥",
+)
+QUESTIONS = (
+    "有什么症状",
+    "怎么治疗",
+    "吃什么好",
+    "不能吃什么",
+    "挂什么科",
+    "会传染吗",
+    "能治好吗",
+    "多久能好",
+    "怎么预防",
+    "是什么原因引起的",
+    "要做什么检查",
+    "有什么并发症",
+    "是什么病",
+)
+SMALL_TALK = (
+    "你好",
+    "谢谢",
+    "再见",
+    "嗯",
+    "好的",
+    "是的",
+    "不是",
+    "ok",
+    "哈哈",
+    "在吗",
+    "你是谁",
+    "？",
+    "。",
+)
 CYPHER = (
     "感冒' RETURN 1 //",
     "}) MATCH (n) DETACH DELETE n //",
@@ -126,7 +169,7 @@ CYPHER = (
     "`感冒`",
     "感冒`) DETACH DELETE n //",
     "感冒'}) RETURN n //",
-    "感冒\" OR 1=1 //",
+    '感冒" OR 1=1 //',
     "感冒' OR '1'='1",
     "MATCH (n) RETURN n LIMIT 25",
     "CALL db.labels()",
@@ -139,7 +182,7 @@ SQL = (
     "'; DROP TABLE unanswered; --",
     "1 OR 1=1",
     "感冒'; DELETE FROM unanswered WHERE '1'='1",
-    "\" OR \"\"=\"",
+    '" OR ""="',
     "1; SELECT sqlite_version(); --",
     "感冒' UNION SELECT sql FROM sqlite_master --",
 )
@@ -147,7 +190,7 @@ HTML = (
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
     "感冒<svg/onload=alert(document.cookie)>有什么症状",
-    "<a href=\"javascript:alert(1)\">感冒</a>",
+    '<a href="javascript:alert(1)">感冒</a>',
     "</script><script>alert(1)</script>",
     "&lt;b&gt;感冒&lt;/b&gt; &#x3C;script&#x3E;",
     "<iframe src=//evil.example></iframe>",
@@ -173,15 +216,15 @@ TEMPLATES_AND_MISC = (
     "{}",
 )
 INTENT_TEXTS = (
-    "/diagnosis{\"disease\": {\"a\": 1}}",
-    "/diagnosis{\"disease\": \"感冒\"}",
-    "/diagnosis{\"disease\": [\"感冒\", \"糖尿病\"]}",
+    '/diagnosis{"disease": {"a": 1}}',
+    '/diagnosis{"disease": "感冒"}',
+    '/diagnosis{"disease": ["感冒", "糖尿病"]}',
     "/greet",
-    "/accept{\"x\":1}",
-    "/accept{\"disease\": \"感冒\"}",
-    "/deny{\"disease\": \"感冒\"}",
+    '/accept{"x":1}',
+    '/accept{"disease": "感冒"}',
+    '/deny{"disease": "感冒"}',
     " /diagnosis",
-    "\t/diagnosis{\"disease\": \"肺炎\"}",
+    '\t/diagnosis{"disease": "肺炎"}',
     "\n/restart",
     "/restart",
     "/session_start",
@@ -190,11 +233,11 @@ INTENT_TEXTS = (
     "/EXTERNAL_emergency",
     "/action_restart",
     "/accept@0.99",
-    "/diagnosis@1.0{\"disease\": \"感冒\"}",
+    '/diagnosis@1.0{"disease": "感冒"}',
     "//restart",
     "\u200b/restart",
     "\x00/restart",
-    "\ufeff/diagnosis{\"disease\": \"感冒\"}",
+    '\ufeff/diagnosis{"disease": "感冒"}',
     "/accept",
     "/deny",
     " /accept ",
@@ -222,8 +265,15 @@ CONTROL_TEXTS = (
     "\ufffe感冒\uffff",
 )
 CONTROL_ONLY = ("\x00", "\x00" * 50, "\u200b" * 20, "\x1b[0m", "\ufeff", "\u202e", "\r\n\t ", "\x7f\x7f")
-SURROGATE_TEXTS = ("\ud800", "\udfff", "感冒\ud800有什么症状", "\udfff感冒", "\ude00\ud83d",
-                   "感冒\ud83d", "\ud800\ud800\ud800")
+SURROGATE_TEXTS = (
+    "\ud800",
+    "\udfff",
+    "感冒\ud800有什么症状",
+    "\udfff感冒",
+    "\ude00\ud83d",
+    "感冒\ud83d",
+    "\ud800\ud800\ud800",
+)
 CONFUSABLES = (
     "ＡＢＣ",
     "ｇａｎｍａｏ ｙｏｕ ｓｈｅｎｍｅ ｚｈｅｎｇｚｈｕａｎｇ",
@@ -292,8 +342,9 @@ class Target:
     def auth(self) -> Dict[str, HeaderValue]:
         return {"Authorization": f"Bearer {HIS_TOKEN}"} if self.channel == "his" else {}
 
-    def pairs(self, sender: Any = DEFAULT, message: Any = DEFAULT,
-              extra: Sequence[Tuple[str, Any]] = ()) -> List[Tuple[str, Any]]:
+    def pairs(
+        self, sender: Any = DEFAULT, message: Any = DEFAULT, extra: Sequence[Tuple[str, Any]] = ()
+    ) -> List[Tuple[str, Any]]:
         out: List[Tuple[str, Any]] = []
         if sender is not OMIT:
             out.append(("sender", self.sender() if sender is DEFAULT else sender))
@@ -301,10 +352,18 @@ class Target:
             out.append(("message", "感冒有什么症状" if message is DEFAULT else message))
         return out + list(extra)
 
-    def request(self, label: str, *, sender: Any = DEFAULT, message: Any = DEFAULT,
-                extra: Sequence[Tuple[str, Any]] = (), raw: Union[bytes, str, None] = None,
-                headers: Union[Dict[str, HeaderValue], None] = None, auth: bool = True,
-                query: str = "") -> BadRequest:
+    def request(
+        self,
+        label: str,
+        *,
+        sender: Any = DEFAULT,
+        message: Any = DEFAULT,
+        extra: Sequence[Tuple[str, Any]] = (),
+        raw: Union[bytes, str, None] = None,
+        headers: Union[Dict[str, HeaderValue], None] = None,
+        auth: bool = True,
+        query: str = "",
+    ) -> BadRequest:
         """A request whose body is ``raw`` or the object of ``sender``/``message``/``extra``."""
         if raw is None:
             body = encode(obj(self.pairs(sender, message, extra)))
@@ -321,46 +380,93 @@ class Target:
 
 
 # ---------------------------------------------------------------------------------- hand-listed
-WRONG_TYPES: Tuple[Tuple[str, Raw], ...] = tuple((name, Raw(text)) for name, text in (
-    ("null", "null"), ("zero", "0"), ("int", "123"), ("negative", "-1"), ("float", "1.5"),
-    ("true", "true"), ("false", "false"), ("empty-list", "[]"), ("list", '["感冒"]'),
-    ("empty-object", "{}"), ("object", '{"text": "感冒"}'), ("bigint-1e30", "1" + "0" * 30),
-    ("1e400", "1e400"), ("-1e400", "-1e400"), ("NaN", "NaN"), ("Infinity", "Infinity"),
-    ("empty-string", '""'), ("blank", '"   "'), ("int-5000-digits", "9" * 5000),
-))
+WRONG_TYPES: Tuple[Tuple[str, Raw], ...] = tuple(
+    (name, Raw(text))
+    for name, text in (
+        ("null", "null"),
+        ("zero", "0"),
+        ("int", "123"),
+        ("negative", "-1"),
+        ("float", "1.5"),
+        ("true", "true"),
+        ("false", "false"),
+        ("empty-list", "[]"),
+        ("list", '["感冒"]'),
+        ("empty-object", "{}"),
+        ("object", '{"text": "感冒"}'),
+        ("bigint-1e30", "1" + "0" * 30),
+        ("1e400", "1e400"),
+        ("-1e400", "-1e400"),
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        ("empty-string", '""'),
+        ("blank", '"   "'),
+        ("int-5000-digits", "9" * 5000),
+    )
+)
 
 
 def body_cases(t: Target) -> Iterator[BadRequest]:
     """Bodies that are not a JSON object at all, or not JSON, or not UTF-8."""
     valid = t.valid_text()
     for name, raw in (
-        ("empty", b""), ("space", b" "), ("whitespace", b" \t\r\n \n"), ("crlf", b"\r\n"),
-        ("null", b"null"), ("empty-array", b"[]"), ("string", b'"string"'), ("number", b"123"),
-        ("zero", b"0"), ("float", b"-1.5e10"), ("1e400", b"1e400"), ("NaN", b"NaN"),
-        ("true", b"true"), ("false", b"false"), ("empty-object", b"{}"), ("nul", b"\x00"),
-        ("nul-1k", b"\x00" * 1024), ("bom-only", b"\xef\xbb\xbf"), ("ff", b"\xff"),
-        ("array-of-request", encode("[" + valid + "]")), ("string-of-request", encode(json.dumps(valid))),
+        ("empty", b""),
+        ("space", b" "),
+        ("whitespace", b" \t\r\n \n"),
+        ("crlf", b"\r\n"),
+        ("null", b"null"),
+        ("empty-array", b"[]"),
+        ("string", b'"string"'),
+        ("number", b"123"),
+        ("zero", b"0"),
+        ("float", b"-1.5e10"),
+        ("1e400", b"1e400"),
+        ("NaN", b"NaN"),
+        ("true", b"true"),
+        ("false", b"false"),
+        ("empty-object", b"{}"),
+        ("nul", b"\x00"),
+        ("nul-1k", b"\x00" * 1024),
+        ("bom-only", b"\xef\xbb\xbf"),
+        ("ff", b"\xff"),
+        ("array-of-request", encode("[" + valid + "]")),
+        ("string-of-request", encode(json.dumps(valid))),
         ("xml", "<request><sender>a</sender><message>感冒</message></request>".encode()),
         ("yaml", "sender: a\nmessage: 感冒有什么症状\n".encode()),
         ("valid-then-newlines", encode(valid + "\n\n\r\n")),
     ):
         yield t.request(f"body/{name}", raw=raw)
-    yield t.request("body/form-urlencoded", raw=b"sender=a&message=%E6%84%9F%E5%86%92",
-                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    yield t.request(
+        "body/form-urlencoded",
+        raw=b"sender=a&message=%E6%84%9F%E5%86%92",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     boundary = "----adversarial"
-    multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n感冒\r\n"
-                 f"--{boundary}--\r\n").encode()
-    yield t.request("body/multipart", raw=multipart,
-                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    yield t.request("body/gzip", raw=gzip.compress(encode(valid), mtime=0), headers={"Content-Encoding": "gzip"})
+    multipart = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\n感冒\r\n--{boundary}--\r\n'
+    ).encode()
+    yield t.request(
+        "body/multipart", raw=multipart, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    yield t.request(
+        "body/gzip", raw=gzip.compress(encode(valid), mtime=0), headers={"Content-Encoding": "gzip"}
+    )
     yield t.request("body/no-content-type", raw=encode(valid), headers={"Content-Type": None})
     yield t.request("body/text-plain", raw=encode(valid), headers={"Content-Type": "text/plain"})
-    yield t.request("body/json-charset-gbk", raw=valid.encode("gbk"),
-                    headers={"Content-Type": "application/json; charset=gbk"})
+    yield t.request(
+        "body/json-charset-gbk",
+        raw=valid.encode("gbk"),
+        headers={"Content-Type": "application/json; charset=gbk"},
+    )
     yield t.request("body/expect-100-continue", raw=encode(valid), headers={"Expect": "100-continue"})
     yield t.request("body/chunked-valid", raw=encode(valid), headers={"Transfer-Encoding": "chunked"})
-    for name, codec in (("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"), ("utf-32", "utf-32"),
-                        ("gbk", "gbk"), ("gb18030", "gb18030")):
+    for name, codec in (
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le"),
+        ("utf-32", "utf-32"),
+        ("gbk", "gbk"),
+        ("gb18030", "gb18030"),
+    ):
         yield t.request(f"utf8/encoded-{name}", raw=valid.encode(codec))
     yield t.request("utf8/latin-1", raw=obj(t.pairs(message="café résumé")).encode("latin-1"))
 
@@ -372,9 +478,16 @@ def malformed_json_cases(t: Target) -> Iterator[BadRequest]:
         yield t.request(f"json/truncated-at-{cut}", raw=data[:cut])
     # cut inside the 3-byte UTF-8 sequence of the message's first Chinese character
     at = data.index("感".encode())
-    yield t.request("json/truncated-mid-character", raw=data[:at + 1])
-    for name, tail in (("x", "x"), ("brace", "}"), ("comma", ","), ("second-object", valid),
-                       ("nul", "\x00"), ("comment", " // trailing"), ("array", "[]")):
+    yield t.request("json/truncated-mid-character", raw=data[: at + 1])
+    for name, tail in (
+        ("x", "x"),
+        ("brace", "}"),
+        ("comma", ","),
+        ("second-object", valid),
+        ("nul", "\x00"),
+        ("comment", " // trailing"),
+        ("array", "[]"),
+    ):
         yield t.request(f"json/trailing-{name}", raw=valid + tail)
     sender = t.sender()
     for name, text in (
@@ -425,8 +538,10 @@ def nesting_cases(t: Target) -> Iterator[BadRequest]:
         yield t.request(f"nesting/top-array-{depth}", raw=nested_arrays(depth))
         yield t.request(f"nesting/top-object-{depth}", raw=nested_objects(depth))
         yield t.request(f"nesting/metadata-object-{depth}", extra=[("metadata", Raw(nested_objects(depth)))])
-        yield t.request(f"nesting/metadata-array-{depth}",
-                        extra=[("metadata", Raw('{"a": ' + nested_arrays(depth) + "}"))])
+        yield t.request(
+            f"nesting/metadata-array-{depth}",
+            extra=[("metadata", Raw('{"a": ' + nested_arrays(depth) + "}"))],
+        )
     for depth in (10, 100, 10_000):
         yield t.request(f"nesting/message-array-{depth}", message=Raw(nested_arrays(depth)))
         yield t.request(f"nesting/sender-object-{depth}", sender=Raw(nested_objects(depth)))
@@ -439,10 +554,13 @@ def nesting_cases(t: Target) -> Iterator[BadRequest]:
     yield t.request("nesting/unclosed-objects-12000", raw='{"a": ' * 12_000)
     yield t.request("nesting/mixed-30000", raw='[{"a": ' * 5_000 + "1" + "}]" * 5_000)
     # wide rather than deep: still valid
-    yield t.request("nesting/metadata-wide-list",
-                    extra=[("metadata", Raw('{"a": [' + ",".join(["0"] * 10_000) + "]}"))])
-    yield t.request("nesting/metadata-many-keys",
-                    extra=[("metadata", Raw("{" + ",".join(f'"k{i}": {i}' for i in range(4_000)) + "}"))])
+    yield t.request(
+        "nesting/metadata-wide-list", extra=[("metadata", Raw('{"a": [' + ",".join(["0"] * 10_000) + "]}"))]
+    )
+    yield t.request(
+        "nesting/metadata-many-keys",
+        extra=[("metadata", Raw("{" + ",".join(f'"k{i}": {i}' for i in range(4_000)) + "}"))],
+    )
 
 
 def field_type_cases(t: Target) -> Iterator[BadRequest]:
@@ -458,27 +576,53 @@ def field_type_cases(t: Target) -> Iterator[BadRequest]:
     yield t.request("type/metadata-string", extra=[("metadata", "感冒")])
     yield t.request("type/metadata-bigint-400-digits", extra=[("metadata", Raw('{"n": ' + "7" * 400 + "}"))])
     yield t.request("type/metadata-values-1e400", extra=[("metadata", Raw('{"n": 1e400, "m": -1e400}'))])
-    yield t.request("type/metadata-lone-surrogate-escape",
-                    extra=[("metadata", esc({"\ud800": "\udfff", "k": "感冒\ud83d"}))])
+    yield t.request(
+        "type/metadata-lone-surrogate-escape",
+        extra=[("metadata", esc({"\ud800": "\udfff", "k": "感冒\ud83d"}))],
+    )
     yield t.request("type/metadata-nul", extra=[("metadata", esc({"\x00": "\x00\x1b[31m"}))])
-    yield t.request("type/metadata-spoof-channel",
-                    extra=[("metadata", {"input_channel": "his", "sender_id": "his:x", "request_id": "spoof"})])
-    yield t.request("type/metadata-proto", extra=[("metadata", Raw('{"__proto__": {"admin": true}, "": ""}'))])
-    for name, sender, message in (("both", OMIT, OMIT), ("sender", OMIT, DEFAULT), ("message", DEFAULT, OMIT)):
+    yield t.request(
+        "type/metadata-spoof-channel",
+        extra=[("metadata", {"input_channel": "his", "sender_id": "his:x", "request_id": "spoof"})],
+    )
+    yield t.request(
+        "type/metadata-proto", extra=[("metadata", Raw('{"__proto__": {"admin": true}, "": ""}'))]
+    )
+    for name, sender, message in (
+        ("both", OMIT, OMIT),
+        ("sender", OMIT, DEFAULT),
+        ("message", DEFAULT, OMIT),
+    ):
         yield t.request(f"type/missing-{name}", sender=sender, message=message)
     yield t.request("type/only-metadata", sender=OMIT, message=OMIT, extra=[("metadata", {"a": 1})])
-    yield t.request("type/other-field-names", sender=OMIT, message=OMIT,
-                    extra=[("sender_id", t.sender()), ("text", "感冒有什么症状")])
+    yield t.request(
+        "type/other-field-names",
+        sender=OMIT,
+        message=OMIT,
+        extra=[("sender_id", t.sender()), ("text", "感冒有什么症状")],
+    )
     yield t.request("type/input-channel-spoof", extra=[("input_channel", "his"), ("channel", "his")])
-    yield t.request("type/key-case", sender=OMIT, message=OMIT, extra=[("Sender", t.sender()), ("MESSAGE", "感冒")])
+    yield t.request(
+        "type/key-case", sender=OMIT, message=OMIT, extra=[("Sender", t.sender()), ("MESSAGE", "感冒")]
+    )
     yield t.request("type/key-with-surrogate-escape", extra=[("\ud800", "x")])
     if t.channel == "his":
-        for name, value in (("129-chars", "r" * 129), ("128-chars", "r" * 128), ("spaces", "req 1"),
-                            ("newline", "req\n1"), ("nul-escape", esc("req\x00")), ("surrogate-escape", esc("\ud800")),
-                            ("html", "<script>alert(1)</script>"), ("cypher", "x'})RETURN/**/1//"),
-                            ("unicode", "请求-一"), ("emoji", "😷" * 32)):
+        for name, value in (
+            ("129-chars", "r" * 129),
+            ("128-chars", "r" * 128),
+            ("spaces", "req 1"),
+            ("newline", "req\n1"),
+            ("nul-escape", esc("req\x00")),
+            ("surrogate-escape", esc("\ud800")),
+            ("html", "<script>alert(1)</script>"),
+            ("cypher", "x'})RETURN/**/1//"),
+            ("unicode", "请求-一"),
+            ("emoji", "😷" * 32),
+        ):
             yield t.request(f"request_id/{name}", extra=[("request_id", value)])
-        yield t.request("request_id/valid-with-bad-sender", sender=Raw("5"), extra=[("request_id", "req-keep-me")])
+        yield t.request(
+            "request_id/valid-with-bad-sender", sender=Raw("5"), extra=[("request_id", "req-keep-me")]
+        )
         yield t.request("request_id/bad-with-bad-sender", sender=Raw("5"), extra=[("request_id", Raw("[]"))])
 
 
@@ -490,8 +634,11 @@ def size_cases(t: Target) -> Iterator[BadRequest]:
         pad = total - len(head)
         return head[:-3] + b"x" * pad + head[-3:]  # inside the "pad" string (ends with `"}}`)
 
-    for name, total in (("exactly-64KiB", MAX_BODY_BYTES), ("64KiB-plus-1", MAX_BODY_BYTES + 1),
-                        ("64KiB-plus-1024", MAX_BODY_BYTES + 1024)):
+    for name, total in (
+        ("exactly-64KiB", MAX_BODY_BYTES),
+        ("64KiB-plus-1", MAX_BODY_BYTES + 1),
+        ("64KiB-plus-1024", MAX_BODY_BYTES + 1024),
+    ):
         body = padded(total)
         assert len(body) == total
         yield t.request(f"size/{name}", raw=body)
@@ -502,9 +649,14 @@ def size_cases(t: Target) -> Iterator[BadRequest]:
     yield t.request("size/200KiB-whitespace", raw=encode(t.valid_text()) + b" " * (200 * 1024))
     yield t.request("size/60000-ascii-message", message="a" * 60_000)
     yield t.request("size/20000-chinese-message", message="感" * 20_000)
-    for name, message in (("1001-chars", "感冒" * 500 + "？"), ("1002-chars", "糖尿病" * 334),
-                          ("1001-ascii", "a" * 1001), ("1001-emoji", "😷" * 1001),
-                          ("1001-zero-width", "\u200b" * 1001), ("5000-chars", "感冒有什么症状" * 715)):
+    for name, message in (
+        ("1001-chars", "感冒" * 500 + "？"),
+        ("1002-chars", "糖尿病" * 334),
+        ("1001-ascii", "a" * 1001),
+        ("1001-emoji", "😷" * 1001),
+        ("1001-zero-width", "\u200b" * 1001),
+        ("5000-chars", "感冒有什么症状" * 715),
+    ):
         yield t.request(f"length/{name}", message=message)
     for name, message in FULL_LENGTH.items():
         assert len(message) == MAX_MESSAGE_LENGTH, name
@@ -515,9 +667,17 @@ def size_cases(t: Target) -> Iterator[BadRequest]:
 
 def text_cases(t: Target) -> Iterator[BadRequest]:
     """Messages that are valid JSON strings but hostile or odd as text."""
-    groups = (("control", CONTROL_TEXTS), ("control-only", CONTROL_ONLY), ("cypher", CYPHER), ("sql", SQL),
-              ("html", HTML), ("misc", TEMPLATES_AND_MISC), ("intent", INTENT_TEXTS),
-              ("confusable", CONFUSABLES), ("emergency", EMERGENCY))
+    groups = (
+        ("control", CONTROL_TEXTS),
+        ("control-only", CONTROL_ONLY),
+        ("cypher", CYPHER),
+        ("sql", SQL),
+        ("html", HTML),
+        ("misc", TEMPLATES_AND_MISC),
+        ("intent", INTENT_TEXTS),
+        ("confusable", CONFUSABLES),
+        ("emergency", EMERGENCY),
+    )
     for group, texts in groups:
         for i, text in enumerate(texts):
             yield t.request(f"{group}/{i:02d}", message=text)
@@ -530,12 +690,21 @@ def text_cases(t: Target) -> Iterator[BadRequest]:
     yield t.request("surrogate/sender-raw-bytes", sender=t.sender() + "\ud800")
     sender = t.sender()
     valid = obj(t.pairs(sender=sender, message="感冒MESSAGE有什么症状"))
-    for name, bad in (("ff-fe", b"\xff\xfe"), ("overlong-slash", b"\xc0\xaf"), ("overlong-3byte", b"\xe0\x80\xaf"),
-                      ("overlong-nul", b"\xc0\x80"), ("truncated-char", "感".encode()[:2]),
-                      ("lone-continuation", b"\x80\x80"), ("5-byte", b"\xf8\x88\x80\x80\x80"),
-                      ("over-max-codepoint", b"\xf4\x90\x80\x80"), ("cesu-surrogate", b"\xed\xa0\x80")):
+    for name, bad in (
+        ("ff-fe", b"\xff\xfe"),
+        ("overlong-slash", b"\xc0\xaf"),
+        ("overlong-3byte", b"\xe0\x80\xaf"),
+        ("overlong-nul", b"\xc0\x80"),
+        ("truncated-char", "感".encode()[:2]),
+        ("lone-continuation", b"\x80\x80"),
+        ("5-byte", b"\xf8\x88\x80\x80\x80"),
+        ("over-max-codepoint", b"\xf4\x90\x80\x80"),
+        ("cesu-surrogate", b"\xed\xa0\x80"),
+    ):
         yield t.request(f"utf8/{name}-in-message", raw=encode(valid).replace(b"MESSAGE", bad))
-    yield t.request("utf8/invalid-in-sender", raw=encode(valid).replace(sender.encode(), sender.encode() + b"\xff"))
+    yield t.request(
+        "utf8/invalid-in-sender", raw=encode(valid).replace(sender.encode(), sender.encode() + b"\xff")
+    )
     yield t.request("utf8/invalid-outside-strings", raw=b"\xff" + encode(valid))
 
 
@@ -543,23 +712,51 @@ def sender_cases(t: Target) -> Iterator[BadRequest]:
     base = t.sender()
     alphabet_ok = t.channel == "web"
     cases = [
-        ("129-chars", ("s" * 129)), ("128-chars", "s" * 128), ("space-inside", base + " x"),
-        ("leading-space", " " + base), ("trailing-space", base + " "), ("newline", base + "\nx"),
-        ("trailing-newline", base + "\n"), ("tab", base + "\tx"), ("crlf", base + "\r\n"),
-        ("nul-escape", esc(base + "\x00")), ("ansi-escape", esc(base + "\x1b[31m")),
-        ("zero-width", base + "\u200b"), ("rtl-override", "\u202e" + base), ("bom", "\ufeff" + base),
-        ("ideographic-space", base + "\u3000x"), ("chinese", "病人甲" * 6), ("emoji-128", "😷" * 128),
-        ("emoji-129", "😷" * 129), ("cross-channel-web", "web:" + WEB_SENDER), ("cross-channel-his", "his:patient-1"),
-        ("cross-channel-rest", "rest:" + base), ("colon", base + ":x"), ("path", "../../etc/passwd/" + base),
-        ("sql-no-spaces", "1'OR'1'='1--" + base), ("sql-spaces", "'; DROP TABLE unanswered; --"),
-        ("cypher", "x'})RETURN/**/1//" + base), ("html", "<script>alert(1)</script>" + base),
-        ("jndi", "${jndi:ldap://x/a}" + base), ("null-string", "null"), ("percent", "%00%0a" + base),
-        ("full-width", "ｗｅｂ" + base), ("cyrillic", base.replace("e", "е")), ("dots", base + ".x"),
+        ("129-chars", ("s" * 129)),
+        ("128-chars", "s" * 128),
+        ("space-inside", base + " x"),
+        ("leading-space", " " + base),
+        ("trailing-space", base + " "),
+        ("newline", base + "\nx"),
+        ("trailing-newline", base + "\n"),
+        ("tab", base + "\tx"),
+        ("crlf", base + "\r\n"),
+        ("nul-escape", esc(base + "\x00")),
+        ("ansi-escape", esc(base + "\x1b[31m")),
+        ("zero-width", base + "\u200b"),
+        ("rtl-override", "\u202e" + base),
+        ("bom", "\ufeff" + base),
+        ("ideographic-space", base + "\u3000x"),
+        ("chinese", "病人甲" * 6),
+        ("emoji-128", "😷" * 128),
+        ("emoji-129", "😷" * 129),
+        ("cross-channel-web", "web:" + WEB_SENDER),
+        ("cross-channel-his", "his:patient-1"),
+        ("cross-channel-rest", "rest:" + base),
+        ("colon", base + ":x"),
+        ("path", "../../etc/passwd/" + base),
+        ("sql-no-spaces", "1'OR'1'='1--" + base),
+        ("sql-spaces", "'; DROP TABLE unanswered; --"),
+        ("cypher", "x'})RETURN/**/1//" + base),
+        ("html", "<script>alert(1)</script>" + base),
+        ("jndi", "${jndi:ldap://x/a}" + base),
+        ("null-string", "null"),
+        ("percent", "%00%0a" + base),
+        ("full-width", "ｗｅｂ" + base),
+        ("cyrillic", base.replace("e", "е")),
+        ("dots", base + ".x"),
     ]
     if alphabet_ok:
-        cases += [("1-char", "1"), ("test", "test"), ("15-chars", "a" * 15), ("16-chars", "a" * 16),
-                  ("16-with-dot", "a" * 15 + "."), ("full-width-digits", "１" * 16), ("alphabet-128", "A" * 128),
-                  ("uuid-with-braces", "{" + "0" * 32 + "}")]
+        cases += [
+            ("1-char", "1"),
+            ("test", "test"),
+            ("15-chars", "a" * 15),
+            ("16-chars", "a" * 16),
+            ("16-with-dot", "a" * 15 + "."),
+            ("full-width-digits", "１" * 16),
+            ("alphabet-128", "A" * 128),
+            ("uuid-with-braces", "{" + "0" * 32 + "}"),
+        ]
     for name, sender in cases:
         yield t.request(f"sender/{name}", sender=sender)
 
@@ -571,14 +768,24 @@ def auth_cases(t: Target) -> Iterator[BadRequest]:
         yield t.request("auth/ignored-his-token", headers={"Authorization": f"Bearer {HIS_TOKEN}"})
         return
     wrong: List[Tuple[str, HeaderValue]] = [
-        ("bearer-only", "Bearer"), ("bearer-space", "Bearer "), ("token-plus-x", f"Bearer {HIS_TOKEN}x"),
-        ("token-minus-1", f"Bearer {HIS_TOKEN[:-1]}"), ("upper-token", f"Bearer {HIS_TOKEN.upper()}"),
-        ("no-scheme", HIS_TOKEN), ("token-scheme", f"Token {HIS_TOKEN}"),
+        ("bearer-only", "Bearer"),
+        ("bearer-space", "Bearer "),
+        ("token-plus-x", f"Bearer {HIS_TOKEN}x"),
+        ("token-minus-1", f"Bearer {HIS_TOKEN[:-1]}"),
+        ("upper-token", f"Bearer {HIS_TOKEN.upper()}"),
+        ("no-scheme", HIS_TOKEN),
+        ("token-scheme", f"Token {HIS_TOKEN}"),
         ("basic", "Basic " + base64.b64encode(f"his:{HIS_TOKEN}".encode()).decode()),
-        ("api-token", f"Bearer {API_TOKEN}"), ("two-tokens", f"Bearer {HIS_TOKEN} {HIS_TOKEN}"),
-        ("tab-separator", f"Bearer\t{HIS_TOKEN}"), ("long-4000", "Bearer " + "x" * 4000),
-        ("utf8-bytes", "Bearer 令牌".encode("utf-8")), ("latin1-high-bytes", b"Bearer \xff\xfe\xfd"),
-        ("null", "Bearer null"), ("star", "Bearer *"), ("empty", ""), ("sql", "Bearer ' OR '1'='1"),
+        ("api-token", f"Bearer {API_TOKEN}"),
+        ("two-tokens", f"Bearer {HIS_TOKEN} {HIS_TOKEN}"),
+        ("tab-separator", f"Bearer\t{HIS_TOKEN}"),
+        ("long-4000", "Bearer " + "x" * 4000),
+        ("utf8-bytes", "Bearer 令牌".encode()),
+        ("latin1-high-bytes", b"Bearer \xff\xfe\xfd"),
+        ("null", "Bearer null"),
+        ("star", "Bearer *"),
+        ("empty", ""),
+        ("sql", "Bearer ' OR '1'='1"),
     ]
     for name, value in wrong:
         yield t.request(f"auth/{name}", headers={"Authorization": value})
@@ -590,43 +797,92 @@ def auth_cases(t: Target) -> Iterator[BadRequest]:
     yield t.request("auth/uppercase-scheme", headers={"Authorization": f"BEARER {HIS_TOKEN}"})
     yield t.request("auth/extra-spaces", headers={"Authorization": f"Bearer   {HIS_TOKEN}  "})
     # a wrong token with a bad body: refused for the token, the body never read
-    yield t.request("auth/wrong-with-1MiB", headers={"Authorization": "Bearer wrong"},
-                    raw=encode(obj(t.pairs(message="a" * (1 << 20)))))
+    yield t.request(
+        "auth/wrong-with-1MiB",
+        headers={"Authorization": "Bearer wrong"},
+        raw=encode(obj(t.pairs(message="a" * (1 << 20)))),
+    )
     yield t.request("auth/missing-with-deep-nesting", auth=False, raw=nested_arrays(100_000))
     yield t.request("auth/missing-with-invalid-utf8", auth=False, raw=b"\xff\xfe{")
 
 
 def query_cases(t: Target) -> Iterator[BadRequest]:
-    queries = ["stream=true", "stream=false", "stream=1", "stream=", "stream=True", "stream=%74rue",
-               "stream=true&stream=false", "stream=false&stream=true", "stream=%ff%fe", "%zz=%zz",
-               "stream=true;x=1", "a=" + "b" * 2000, "token=" + API_TOKEN, "sender=x&message=y"]
+    queries = [
+        "stream=true",
+        "stream=false",
+        "stream=1",
+        "stream=",
+        "stream=True",
+        "stream=%74rue",
+        "stream=true&stream=false",
+        "stream=false&stream=true",
+        "stream=%ff%fe",
+        "%zz=%zz",
+        "stream=true;x=1",
+        "a=" + "b" * 2000,
+        "token=" + API_TOKEN,
+        "sender=x&message=y",
+    ]
     for i, query in enumerate(queries):
         yield t.request(f"query/{i:02d}", query=query)
     if t.channel == "rest":  # the stream path with bad and odd input
-        for name, message in (("cypher", CYPHER[1]), ("intent", INTENT_TEXTS[0]),
-                              ("1000-糖尿病", FULL_LENGTH["糖尿病x333"]), ("html", HTML[0]),
-                              ("control", CONTROL_TEXTS[1]), ("emergency", EMERGENCY[0]),
-                              ("restart", "/restart"), ("accept", "/accept")):
+        for name, message in (
+            ("cypher", CYPHER[1]),
+            ("intent", INTENT_TEXTS[0]),
+            ("1000-糖尿病", FULL_LENGTH["糖尿病x333"]),
+            ("html", HTML[0]),
+            ("control", CONTROL_TEXTS[1]),
+            ("emergency", EMERGENCY[0]),
+            ("restart", "/restart"),
+            ("accept", "/accept"),
+        ):
             yield t.request(f"stream/{name}", message=message, query="stream=true")
-        for name, raw in (("empty", b""), ("null", b"null"), ("deep", nested_arrays(10_000)), ("bad-utf8", b"\xff"),
-                          ("1MiB", encode(obj(t.pairs(message="a" * (1 << 20))))),
-                          ("truncated", encode(t.valid_text())[:-1])):
+        for name, raw in (
+            ("empty", b""),
+            ("null", b"null"),
+            ("deep", nested_arrays(10_000)),
+            ("bad-utf8", b"\xff"),
+            ("1MiB", encode(obj(t.pairs(message="a" * (1 << 20))))),
+            ("truncated", encode(t.valid_text())[:-1]),
+        ):
             yield t.request(f"stream/body-{name}", raw=raw, query="stream=true")
         yield t.request("stream/message-too-long", message="感冒" * 501, query="stream=true")
         yield t.request("stream/sender-null", sender=Raw("null"), query="stream=true")
-        yield t.request("stream/metadata-deep", extra=[("metadata", Raw(nested_objects(100)))], query="stream=true")
-        yield t.request("stream/chunked-request", raw=encode(t.valid_text("糖尿病怎么治疗")),
-                        headers={"Transfer-Encoding": "chunked"}, query="stream=true")
+        yield t.request(
+            "stream/metadata-deep", extra=[("metadata", Raw(nested_objects(100)))], query="stream=true"
+        )
+        yield t.request(
+            "stream/chunked-request",
+            raw=encode(t.valid_text("糖尿病怎么治疗")),
+            headers={"Transfer-Encoding": "chunked"},
+            query="stream=true",
+        )
 
 
 HAND_LISTED: Tuple[Callable[[Target], Iterator[BadRequest]], ...] = (
-    body_cases, malformed_json_cases, nesting_cases, field_type_cases, size_cases, text_cases, sender_cases,
-    auth_cases, query_cases)
+    body_cases,
+    malformed_json_cases,
+    nesting_cases,
+    field_type_cases,
+    size_cases,
+    text_cases,
+    sender_cases,
+    auth_cases,
+    query_cases,
+)
 
 
 # ---------------------------------------------------------------------------------- random
-JUNK_FRAGMENTS = (CONTROL_TEXTS + CYPHER + SQL + HTML + TEMPLATES_AND_MISC + INTENT_TEXTS + CONFUSABLES
-                  + ("\x00", "\x1b[31m", "\x7f", "\u200b", "\u202e", "\ufeff", "\ud800", "\udfff", "😷", "\n", "\t"))
+JUNK_FRAGMENTS = (
+    CONTROL_TEXTS
+    + CYPHER
+    + SQL
+    + HTML
+    + TEMPLATES_AND_MISC
+    + INTENT_TEXTS
+    + CONFUSABLES
+    + ("\x00", "\x1b[31m", "\x7f", "\u200b", "\u202e", "\ufeff", "\ud800", "\udfff", "😷", "\n", "\t")
+)
 
 
 def random_message(rng: random.Random) -> str:
@@ -642,8 +898,17 @@ def random_message(rng: random.Random) -> str:
         unit = rng.choice(DISEASES + SMALL_TALK)
         text = unit * (rng.randint(900, 1100) // len(unit))
     if rng.random() < 0.2:  # random code points from awkward ranges
-        ranges = ((0, 0x20), (0x7f, 0xa0), (0x200b, 0x2070), (0xd800, 0xe000), (0xe000, 0xf900),
-                  (0xfe00, 0xfe10), (0xfff0, 0x10000), (0x1f300, 0x1f700), (0xe0000, 0xe0080))
+        ranges = (
+            (0, 0x20),
+            (0x7F, 0xA0),
+            (0x200B, 0x2070),
+            (0xD800, 0xE000),
+            (0xE000, 0xF900),
+            (0xFE00, 0xFE10),
+            (0xFFF0, 0x10000),
+            (0x1F300, 0x1F700),
+            (0xE0000, 0xE0080),
+        )
         chars = [chr(rng.randrange(*rng.choice(ranges))) for _ in range(rng.randint(1, 8))]
         at = rng.randint(0, len(text))
         text = text[:at] + "".join(chars) + text[at:]
@@ -658,7 +923,9 @@ def random_value(rng: random.Random, field: str) -> Any:
         text = random_message(rng)
     elif field == "metadata":
         depth = rng.randint(0, 12)
-        return Raw(nested_objects(depth, rng.choice(["1", "null", "NaN", '"x"', "[]", "1e400"])) if depth else "{}")
+        return Raw(
+            nested_objects(depth, rng.choice(["1", "null", "NaN", '"x"', "[]", "1e400"])) if depth else "{}"
+        )
     else:  # sender, request_id
         text = rng.choice(["", " ", "a" * rng.randint(1, 140), "\ud800", "\x00", "😷" * rng.randint(1, 130)])
     # lone surrogates: sometimes as JSON escapes, otherwise they become raw (invalid UTF-8) bytes
@@ -695,24 +962,31 @@ def random_case(t: Target, rng: random.Random, serial: int) -> BadRequest:
     label = f"random/{kind}-{serial:03d}"
     headers: Dict[str, HeaderValue] = {}
     if t.channel == "his" and rng.random() < 0.15:
-        headers["Authorization"] = rng.choice(["", "Bearer", f"Bearer {HIS_TOKEN}x", "Basic x", HIS_TOKEN,
-                                               f"Bearer {HIS_TOKEN[::-1]}"])
+        headers["Authorization"] = rng.choice(
+            ["", "Bearer", f"Bearer {HIS_TOKEN}x", "Basic x", HIS_TOKEN, f"Bearer {HIS_TOKEN[::-1]}"]
+        )
     if rng.random() < 0.1:
-        headers["Content-Type"] = rng.choice(["text/plain", "application/octet-stream",
-                                              "application/json; charset=latin-1"])
+        headers["Content-Type"] = rng.choice(
+            ["text/plain", "application/octet-stream", "application/json; charset=latin-1"]
+        )
     if rng.random() < 0.05:
         headers["Transfer-Encoding"] = "chunked"
     query = "stream=true" if t.channel == "rest" and rng.random() < 0.3 else ""
     if kind == "mutated":
-        raw: Union[bytes, str, None] = mutate(rng, encode(t.valid_text(random_message(rng) if rng.random() < 0.5
-                                                                       else "感冒有什么症状")))
+        raw: Union[bytes, str, None] = mutate(
+            rng, encode(t.valid_text(random_message(rng) if rng.random() < 0.5 else "感冒有什么症状"))
+        )
         return t.request(label, raw=raw, headers=headers, query=query)
     if kind == "bytes":
-        return t.request(label, raw=bytes(rng.randrange(256) for _ in range(rng.randint(0, 300))),
-                         headers=headers, query=query)
+        return t.request(
+            label,
+            raw=bytes(rng.randrange(256) for _ in range(rng.randint(0, 300))),
+            headers=headers,
+            query=query,
+        )
     if kind == "nesting":
         depth = rng.choice([rng.randint(1, 20), rng.randint(20, 3000)])
-        inner = "".join(rng.choice(['[', '{"k": ']) for _ in range(depth))
+        inner = "".join(rng.choice(["[", '{"k": ']) for _ in range(depth))
         closing = "".join("]" if c == "[" else "}" for c in reversed(inner.replace('{"k": ', "{")))
         nest = Raw(inner + rng.choice(["1", "null", '"x"']) + closing)
         where = rng.choice(["sender", "message", "metadata", "top"])
@@ -723,8 +997,11 @@ def random_case(t: Target, rng: random.Random, serial: int) -> BadRequest:
         return t.request(label, **{where: nest}, headers=headers, query=query)
     if kind == "message":
         return t.request(label, message=random_message(rng), headers=headers, query=query)
-    fields = ["sender", "message"] + (["metadata"] if rng.random() < 0.4 else []) \
+    fields = (
+        ["sender", "message"]
+        + (["metadata"] if rng.random() < 0.4 else [])
         + (["request_id"] if t.channel == "his" and rng.random() < 0.4 else [])
+    )
     pairs: List[Tuple[str, Any]] = []
     for name in fields:
         if rng.random() < 0.08:
@@ -736,8 +1013,18 @@ def random_case(t: Target, rng: random.Random, serial: int) -> BadRequest:
         else:
             pairs.append((name, random_value(rng, name)))
     if rng.random() < 0.2:
-        pairs.append(rng.choice([("input_channel", "his"), ("sender_id", "x"), ("text", "感冒"),
-                                 ("__proto__", Raw("{}")), ("message", Raw("null")), ("sender", t.sender())]))
+        pairs.append(
+            rng.choice(
+                [
+                    ("input_channel", "his"),
+                    ("sender_id", "x"),
+                    ("text", "感冒"),
+                    ("__proto__", Raw("{}")),
+                    ("message", Raw("null")),
+                    ("sender", t.sender()),
+                ]
+            )
+        )
     rng.shuffle(pairs)
     return t.request(label, raw=obj(pairs), headers=headers, query=query)
 
@@ -759,7 +1046,9 @@ def channel_corpus(channel: str, random_cases: int = RANDOM_PER_CHANNEL) -> List
         raise AssertionError(f"{channel}: duplicate labels {duplicates}")
     for case in cases:
         if any(word in case.body for word in FORBIDDEN_TEXT):
-            raise AssertionError(f"{channel} {case.label}: the body contains text the replies are checked for")
+            raise AssertionError(
+                f"{channel} {case.label}: the body contains text the replies are checked for"
+            )
     return cases
 
 

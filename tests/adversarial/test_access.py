@@ -1,5 +1,6 @@
 """Against the real bot: the Rasa API needs its token, channels never share a conversation,
 and text typed as ``/intent{...}`` sets no slot."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ def customs(channel: str, body: Any) -> List[Dict[str, Any]]:
 def ask(bot, channel: str, sender: str, message: str) -> List[Dict[str, Any]]:
     path = {"web": "/webhooks/web/webhook", "his": "/webhooks/his/webhook", "rest": "/webhooks/rest/webhook"}
     headers = HIS_AUTH if channel == "his" else {}
-    status, _, body = bot.request("POST", path[channel], {"sender": sender, "message": message}, headers=headers)
+    status, _, body = bot.request(
+        "POST", path[channel], {"sender": sender, "message": message}, headers=headers
+    )
     assert status == 200, body
     return customs(channel, body)
 
@@ -40,16 +43,19 @@ def tracker(bot, conversation: str) -> Dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize("method, path, body", [
-    ("GET", "/conversations/web:x/tracker", None),
-    ("POST", "/conversations/web:x/tracker/events", {"event": "slot", "name": "disease", "value": "x"}),
-    ("POST", "/conversations/web:x/messages", {"text": "hi", "sender": "user"}),
-    ("PUT", "/model", {"model_file": "/tmp/x.tar.gz"}),
-    ("POST", "/model/train", {}),
-    ("POST", "/model/parse", {"text": "感冒"}),
-    ("GET", "/domain", None),
-    ("GET", "/status", None),
-])
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("GET", "/conversations/web:x/tracker", None),
+        ("POST", "/conversations/web:x/tracker/events", {"event": "slot", "name": "disease", "value": "x"}),
+        ("POST", "/conversations/web:x/messages", {"text": "hi", "sender": "user"}),
+        ("PUT", "/model", {"model_file": "/tmp/x.tar.gz"}),
+        ("POST", "/model/train", {}),
+        ("POST", "/model/parse", {"text": "感冒"}),
+        ("GET", "/domain", None),
+        ("GET", "/status", None),
+    ],
+)
 @pytest.mark.parametrize("token", [None, "wrong-token"])
 def test_the_api_refuses_without_its_token(live_bot, method, path, body, token):
     query = f"?token={token}" if token else ""
@@ -79,12 +85,15 @@ def test_a_conversation_is_invisible_to_other_channels(live_bot, first, second):
     assert tracker(live_bot, f"{second}:{sender}")["slots"]["disease"] is None
 
 
-@pytest.mark.parametrize("typed", [
-    '/diagnosis{"disease": {"a": 1}}',
-    '/diagnosis{"disease": "<b>感冒</b>"}',
-    ' /diagnosis{"disease": "感冒"}',
-    '/accept{"disease": "感冒"}',
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        '/diagnosis{"disease": {"a": 1}}',
+        '/diagnosis{"disease": "<b>感冒</b>"}',
+        ' /diagnosis{"disease": "感冒"}',
+        '/accept{"disease": "感冒"}',
+    ],
+)
 @pytest.mark.parametrize("channel", ["web", "his", "rest"])
 def test_typed_intents_set_no_slot(live_bot, channel, typed):
     sender = web_sender()

@@ -20,12 +20,12 @@ API must still refuse a request without its token. The counts per channel and st
 go to results/adversarial/summary.json (and are printed, see ``pytest -s``); every
 response's status, time and first 200 characters go to results/adversarial/responses.jsonl.
 """
+
 from __future__ import annotations
 
 import collections
 import http.client
 import json
-import socket
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -50,8 +50,11 @@ FORBIDDEN = ("Traceback", 'File "', "Exception")
 FAILURE_STRATEGIES = ("service_unavailable", "kg_unavailable")
 # The corpus's "/intent{...}" texts that are not one of the bot's own button payloads: Rasa
 # must get them as text (NLU confidence), never as an intent (confidence exactly 1.0).
-TYPED_INTENTS = frozenset(f"intent/{i:02d}" for i, text in enumerate(INTENT_TEXTS)
-                          if text.strip() not in ("/accept", "/deny"))
+TYPED_INTENTS = frozenset(
+    f"intent/{i:02d}" for i, text in enumerate(INTENT_TEXTS) if text.strip() not in ("/accept", "/deny")
+)
+
+
 # (channel, label) -> what is known to be wrong. Still asserted: the test fails until fixed.
 @dataclass
 class Outcome:
@@ -96,7 +99,7 @@ def send(port: int, channel: str, case: BadRequest, timeout: float = REQUEST_TIM
         outcome.body = response.read()
         outcome.status = response.status
         outcome.headers = {k.lower(): v for k, v in response.getheaders()}
-    except socket.timeout:
+    except TimeoutError:
         outcome.error = f"no response within {timeout:.0f} s (hang)"
     except (OSError, http.client.HTTPException) as exc:
         outcome.error = f"no response: {exc!r}"
@@ -154,7 +157,11 @@ def bot_messages(outcome: Outcome) -> List[Any]:
 
 
 def customs(outcome: Outcome) -> List[Dict[str, Any]]:
-    return [m["custom"] for m in bot_messages(outcome) if isinstance(m, dict) and isinstance(m.get("custom"), dict)]
+    return [
+        m["custom"]
+        for m in bot_messages(outcome)
+        if isinstance(m, dict) and isinstance(m.get("custom"), dict)
+    ]
 
 
 def check_bot_messages(channel: str, messages: List[Any], problems: List[str]) -> None:
@@ -196,8 +203,11 @@ def check(outcome: Outcome) -> List[str]:
     elif status >= 400:
         body = parsed_json(outcome, problems)
         error = body.get("error") if isinstance(body, dict) else None
-        if not (isinstance(error, dict) and isinstance(error.get("code"), str)
-                and isinstance(error.get("message"), str)):
+        if not (
+            isinstance(error, dict)
+            and isinstance(error.get("code"), str)
+            and isinstance(error.get("message"), str)
+        ):
             problems.append("error body is not {'error': {'code': str, 'message': str}}")
     elif status != 200:
         problems.append(f"unexpected status {status}")
@@ -226,19 +236,24 @@ def check(outcome: Outcome) -> List[str]:
             check_bot_messages(channel, body["messages"], problems)
             if channel == "his" and not isinstance(body.get("request_id"), str):
                 problems.append("HIS 200 reply has no request_id string")
-    if status == 200 and outcome.case.label in TYPED_INTENTS and any(c.get("confidence") == 1.0
-                                                                     for c in customs(outcome)):
+    if (
+        status == 200
+        and outcome.case.label in TYPED_INTENTS
+        and any(c.get("confidence") == 1.0 for c in customs(outcome))
+    ):
         problems.append("typed /intent text reached Rasa as an intent (confidence 1.0), not as text")
     return problems
 
 
 def describe(outcome: Outcome, problems: List[str]) -> str:
-    lines = [f"[{outcome.channel}] {outcome.case.label}: status {outcome.status}, {outcome.seconds:.1f} s, "
-             f"{'; '.join(problems)}",
-             f"    body: {outcome.text[:200]!r}"]
+    lines = [
+        f"[{outcome.channel}] {outcome.case.label}: status {outcome.status}, {outcome.seconds:.1f} s, "
+        f"{'; '.join(problems)}",
+        f"    body: {outcome.text[:200]!r}",
+    ]
     traceback_at = outcome.log.find("Traceback")
     if traceback_at >= 0:
-        lines.append(f"    log: {outcome.log[traceback_at:traceback_at + 600]!r}")
+        lines.append(f"    log: {outcome.log[traceback_at : traceback_at + 600]!r}")
     return "\n".join(lines)
 
 
@@ -250,8 +265,24 @@ def test_corpus_is_large_deterministic_and_covers_every_kind():
         cases = corpus[channel]
         assert len(cases) >= MIN_PER_CHANNEL, channel
         kinds = {case.label.split("/")[0] for case in cases}
-        assert {"body", "json", "nesting", "type", "size", "length", "control", "surrogate", "utf8", "cypher",
-                "sql", "html", "intent", "confusable", "sender", "random"} <= kinds, channel
+        assert {
+            "body",
+            "json",
+            "nesting",
+            "type",
+            "size",
+            "length",
+            "control",
+            "surrogate",
+            "utf8",
+            "cypher",
+            "sql",
+            "html",
+            "intent",
+            "confusable",
+            "sender",
+            "random",
+        } <= kinds, channel
         assert any(len(case.body) > (1 << 20) for case in cases)
         assert any(case.label == "nesting/top-array-100000" and len(case.body) == 200_000 for case in cases)
         assert any(case.chunked for case in cases)
@@ -293,26 +324,43 @@ def test_no_bad_request_breaks_the_server(live_bot):
             "seconds": seconds[channel],
             "slowest_s": round(max(o.seconds for o in mine), 2),
         }
-    summary["slowest"] = [{"channel": o.channel, "label": o.case.label, "status": o.status,
-                           "seconds": round(o.seconds, 2)}
-                          for o in sorted(outcomes, key=lambda o: -o.seconds)[:5]]
+    summary["slowest"] = [
+        {"channel": o.channel, "label": o.case.label, "status": o.status, "seconds": round(o.seconds, 2)}
+        for o in sorted(outcomes, key=lambda o: -o.seconds)[:5]
+    ]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
-                                          encoding="utf-8")
+    (RESULTS / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     with open(RESULTS / "responses.jsonl", "w", encoding="utf-8") as out:
         for o in outcomes:
-            out.write(json.dumps({"channel": o.channel, "label": o.case.label, "status": o.status,
-                                  "seconds": round(o.seconds, 3), "error": o.error,
-                                  "strategies": [c.get("strategy") for c in customs(o)] if o.status == 200 else None,
-                                  "body": o.text[:200]}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "channel": o.channel,
+                        "label": o.case.label,
+                        "status": o.status,
+                        "seconds": round(o.seconds, 3),
+                        "error": o.error,
+                        "strategies": [c.get("strategy") for c in customs(o)] if o.status == 200 else None,
+                        "body": o.text[:200],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     print()
     for channel, line in summary["channels"].items():
         counts = ", ".join(f"{status}: {n}" for status, n in line["by_status"].items())
-        print(f"adversarial {channel} {line['path']}: sent {line['sent']} ({counts}), "
-              f"{line['failures']} failures, {line['seconds']} s")
+        print(
+            f"adversarial {channel} {line['path']}: sent {line['sent']} ({counts}), "
+            f"{line['failures']} failures, {line['seconds']} s"
+        )
     print(f"adversarial total: {len(outcomes)} requests in {wall} s; summary in {RESULTS / 'summary.json'}")
 
-    assert not failures, f"{len(failures)} of {len(outcomes)} bad requests were mishandled:\n" + "\n".join(failures)
+    assert not failures, f"{len(failures)} of {len(outcomes)} bad requests were mishandled:\n" + "\n".join(
+        failures
+    )
 
 
 def ask(live_bot, channel: str, message: str, sender: str, query: str = "") -> Outcome:
@@ -320,7 +368,9 @@ def ask(live_bot, channel: str, message: str, sender: str, query: str = "") -> O
     if channel == "his":
         headers["Authorization"] = f"Bearer {HIS_TOKEN}"
     body = json.dumps({"sender": sender, "message": message}, ensure_ascii=False).encode("utf-8")
-    return send(live_bot.port, channel, BadRequest(f"after-corpus/{channel}", body, headers, query), timeout=60)
+    return send(
+        live_bot.port, channel, BadRequest(f"after-corpus/{channel}", body, headers, query), timeout=60
+    )
 
 
 @pytest.mark.parametrize("channel, query", [("web", ""), ("his", ""), ("rest", ""), ("rest", "stream=true")])
@@ -331,8 +381,9 @@ def test_the_bot_still_answers_afterwards(live_bot, channel, query):
     assert outcome.status == 200 and check(outcome) == [], describe(outcome, check(outcome))
     messages = bot_messages(outcome)
     assert any("感冒" in (m.get("text") or "") for m in messages), messages
-    assert any(c.get("strategy") in ("answer", "clarify") and c.get("disease") == "感冒"
-               for c in customs(outcome)), messages
+    assert any(
+        c.get("strategy") in ("answer", "clarify") and c.get("disease") == "感冒" for c in customs(outcome)
+    ), messages
 
 
 def test_the_rasa_api_still_needs_its_token(live_bot):

@@ -2,6 +2,7 @@
 reply, an emergency message gets the advice, the health endpoint says what is down, and the
 answers resume when the action server is back. Runs after the other adversarial suites (file
 order) and restores the action server whatever happens."""
+
 from __future__ import annotations
 
 import time

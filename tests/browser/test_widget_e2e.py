@@ -11,6 +11,7 @@ stopped the widget says it cannot reach the server. Saves results/screenshots/wi
 and docs/widget.png. Skipped only when the model file is absent, and then only outside CI
 (``make test`` trains it).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -45,8 +46,11 @@ def symptoms_in_graph(disease: str) -> List[str]:
 def servers(tmp_path_factory) -> Iterator[Dict[str, object]]:
     require_model()
     # Every medical question is clarified: the clarify band covers every confidence.
-    with LiveBot(tmp_path_factory.mktemp("widget-e2e"), LOG_DIR,
-                 settings={"accept_threshold": 1.0, "deny_threshold": 0.0}) as bot:
+    with LiveBot(
+        tmp_path_factory.mktemp("widget-e2e"),
+        LOG_DIR,
+        settings={"accept_threshold": 1.0, "deny_threshold": 0.0},
+    ) as bot:
         yield {"url": f"{bot.url}/webhooks/web/", "bot": bot}
 
 
@@ -59,7 +63,8 @@ def test_widget_against_the_real_bot(servers):
 
         question = widget.ask("感冒有什么症状")
         assert question.get_attribute("data-strategy") == "clarify", (
-            f"expected a clarifying question with the wide clarify band, got: {question.text!r}")
+            f"expected a clarifying question with the wide clarify band, got: {question.text!r}"
+        )
         assert "感冒" in question.text
         assert widget.quick_replies() == ["是", "不是"]
 

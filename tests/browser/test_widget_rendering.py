@@ -4,6 +4,7 @@ Needs no trained model, so it always runs: every ``custom.strategy`` the widget 
 scripted here (lists, clarify buttons, emergency), plus the typing indicator, reload,
 HTML escaping, and the server going away and coming back.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,14 +17,29 @@ from tests.channels.server import CLARIFY, ChannelServer, StubAgent
 
 pytestmark = pytest.mark.browser
 
-TREATMENT = ("感冒的治疗方法有：药物治疗、多休息多饮水。\n常用药物：对乙酰氨基酚片（具体用药请遵医嘱）。",
-             build_payload("answer", intent="diagnosis", sub_intent="treatment", confidence=0.9,
-                           disease="感冒", items=["药物治疗", "多休息多饮水"]))
-EMERGENCY = ("您描述的情况可能危及生命，请立即拨打 120 或前往最近医院的急诊科！",
-             build_payload("emergency", intent="diagnosis"))
-HOSTILE = ('<img src=x onerror="document.title=\'pwned\'">', build_payload("gossip", intent="greet"))
-SCRIPT = {"感冒怎么治": [CLARIFY], "是": [TREATMENT], "胸口剧痛喘不上气": [EMERGENCY], "html": [HOSTILE],
-          "silence": []}
+TREATMENT = (
+    "感冒的治疗方法有：药物治疗、多休息多饮水。\n常用药物：对乙酰氨基酚片（具体用药请遵医嘱）。",
+    build_payload(
+        "answer",
+        intent="diagnosis",
+        sub_intent="treatment",
+        confidence=0.9,
+        disease="感冒",
+        items=["药物治疗", "多休息多饮水"],
+    ),
+)
+EMERGENCY = (
+    "您描述的情况可能危及生命，请立即拨打 120 或前往最近医院的急诊科！",
+    build_payload("emergency", intent="diagnosis"),
+)
+HOSTILE = ("<img src=x onerror=\"document.title='pwned'\">", build_payload("gossip", intent="greet"))
+SCRIPT = {
+    "感冒怎么治": [CLARIFY],
+    "是": [TREATMENT],
+    "胸口剧痛喘不上气": [EMERGENCY],
+    "html": [HOSTILE],
+    "silence": [],
+}
 
 
 def start_server(port=None) -> ChannelServer:
@@ -66,8 +82,10 @@ def test_answers_lists_clarify_emergency_and_escaping(server, widget):
     alarm = widget.ask("胸口剧痛喘不上气")
     assert "emergency" in alarm.get_attribute("class").split()
     assert "紧急提示" in alarm.text
-    assert alarm.find_element(By.CSS_SELECTOR, ".bubble").value_of_css_property("border-top-color") \
+    assert (
+        alarm.find_element(By.CSS_SELECTOR, ".bubble").value_of_css_property("border-top-color")
         == "rgba(198, 40, 40, 1)"
+    )
 
     hostile = widget.ask("html")
     assert hostile.text == HOSTILE[0]  # shown as text, never parsed as HTML
@@ -86,13 +104,16 @@ def test_typing_indicator_while_waiting(widget):
 
 def test_silence_and_failures_are_explained(widget):
     widget.send("silence")  # Rasa said nothing (action server down): the channel answers itself
-    widget.wait(lambda: any(r.get_attribute("data-strategy") == "service_unavailable" for r in widget.bot_rows()),
-                "no service_unavailable reply for a silent dialogue")
+    widget.wait(
+        lambda: any(r.get_attribute("data-strategy") == "service_unavailable" for r in widget.bot_rows()),
+        "no service_unavailable reply for a silent dialogue",
+    )
     assert "120" in widget.bot_rows()[-1].text
     assert "failed" not in widget.user_rows()[-1].get_attribute("class").split()
     # A proxy in front of the bot may still fail (502): the widget says so and offers a retry.
     widget.driver.execute_script(
-        "window.fetch = function () { return Promise.resolve(new Response('<h1>Bad Gateway</h1>', {status: 502})); };")
+        "window.fetch = function () { return Promise.resolve(new Response('<h1>Bad Gateway</h1>', {status: 502})); };"
+    )
     widget.send("感冒有什么症状")
     widget.wait(lambda: "问答服务暂时出现问题" in widget.notice(), "no notice for a server error")
     assert "failed" in widget.user_rows()[-1].get_attribute("class").split()
@@ -109,8 +130,11 @@ def test_reload_keeps_the_conversation_and_pending_question(server, widget):
     treatment = widget.click_quick_reply("是")
     assert widget.items(treatment) == ["药物治疗", "多休息多饮水"]
     stored = widget.driver.execute_script(
-        "return Object.keys(localStorage).filter(k => k.endsWith(':sender')).map(k => JSON.parse(localStorage[k]))")
-    assert {m.sender_id for m in server.agent.received} == {"web:" + s for s in stored}  # one sender across the reload
+        "return Object.keys(localStorage).filter(k => k.endsWith(':sender')).map(k => JSON.parse(localStorage[k]))"
+    )
+    assert {m.sender_id for m in server.agent.received} == {
+        "web:" + s for s in stored
+    }  # one sender across the reload
     assert stored[0].startswith("web-")
 
 

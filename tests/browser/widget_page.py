@@ -3,6 +3,7 @@
 No browser is downloaded: Selenium is pointed at the system binaries, which
 ``scripts/install_system_packages.sh`` installs (``make test`` runs it).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,17 +24,28 @@ CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 PHONE = (390, 844)
 DESKTOP = (1280, 800)
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--lang=zh-CN")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--lang=zh-CN",
+)
 
 
 def chromium(size=PHONE) -> webdriver.Chrome:
     """A fresh headless Chromium (its own profile directory, removed on ``quit``)."""
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).is_file()]
     if missing:
-        pytest.fail(f"{missing} not found: run scripts/install_system_packages.sh "
-                    "(Debian chromium and chromium-driver)")
+        pytest.fail(
+            f"{missing} not found: run scripts/install_system_packages.sh "
+            "(Debian chromium and chromium-driver)"
+        )
     profile = tempfile.mkdtemp(prefix="widget-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -41,8 +53,10 @@ def chromium(size=PHONE) -> webdriver.Chrome:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     if size == PHONE:  # a real phone viewport (a bare window cannot be narrower than 500 px)
-        options.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 1, "touch": True}})
+        options.add_experimental_option(
+            "mobileEmulation",
+            {"deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 1, "touch": True}},
+        )
     else:
         options.add_argument(f"--window-size={size[0]},{size[1]}")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -64,13 +78,15 @@ class WidgetPage:
     def __init__(self, driver: webdriver.Chrome, url: str, timeout: float = 30) -> None:
         self.driver, self.url, self.timeout = driver, url, timeout
 
-    def open(self) -> "WidgetPage":
+    def open(self) -> WidgetPage:
         self.driver.get(self.url)
-        self.wait(lambda: self.root().find_elements(By.CSS_SELECTOR, ".panel:not([hidden]) .input"),
-                  "the chat panel did not open")
+        self.wait(
+            lambda: self.root().find_elements(By.CSS_SELECTOR, ".panel:not([hidden]) .input"),
+            "the chat panel did not open",
+        )
         return self
 
-    def reload(self) -> "WidgetPage":
+    def reload(self) -> WidgetPage:
         self.driver.refresh()
         return self.open()
 
@@ -83,9 +99,12 @@ class WidgetPage:
     def wait(self, condition: Callable[[], object], what: str, timeout: Optional[float] = None):
         # The widget re-renders its message list on every change, so elements found a moment
         # ago may be gone: such a poll just counts as "not yet".
-        return WebDriverWait(self.driver, timeout or self.timeout, poll_frequency=0.1,
-                             ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda _: condition(), message=what)
+        return WebDriverWait(
+            self.driver,
+            timeout or self.timeout,
+            poll_frequency=0.1,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(lambda _: condition(), message=what)
 
     def bot_rows(self) -> List[WebElement]:
         """Bot messages of the conversation (not the greeting, not the typing indicator)."""
@@ -108,8 +127,10 @@ class WidgetPage:
 
     def next_bot_row(self, before: int) -> WebElement:
         """Wait for a new bot message; fail at once if the widget shows a notice instead."""
-        self.wait(lambda: not self.find(".typing") and (len(self.bot_rows()) > before or self.notice()),
-                  f"no bot reply after {before} bot messages")
+        self.wait(
+            lambda: not self.find(".typing") and (len(self.bot_rows()) > before or self.notice()),
+            f"no bot reply after {before} bot messages",
+        )
         assert len(self.bot_rows()) > before, f"no bot reply; the widget says: {self.notice()!r}"
         return self.bot_rows()[-1]
 

@@ -6,6 +6,7 @@ blueprints — without a trained model. The stub agent stands in for
 ``Agent.handle_message``: it sends bot messages the way Rasa does after an action ran
 (``BotUttered.message()`` through ``send_response``), so the text/custom pairing is real.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 
 from bot.actions.payload import build_payload
-from bot.local_servers import free_port, http_request
+from tools.live_servers import free_port, http_request
 
 # Several apps with Rasa's fixed app name are created in one test session.
 Sanic.test_mode = True
@@ -29,10 +30,21 @@ HIS_TEST_TOKEN = "his-test-token-8f2c1d"
 
 Reply = Tuple[str, Dict[str, Any]]
 
-SYMPTOM_ANSWER: Reply = ("感冒的常见症状有：发热、咳嗽。", build_payload(
-    "answer", intent="diagnosis", sub_intent="symptom", confidence=0.91, disease="感冒", items=["发热", "咳嗽"]))
-CLARIFY: Reply = ("您想问的是'感冒'的治疗方法吗？", build_payload(
-    "clarify", intent="diagnosis", sub_intent="treatment", confidence=0.6, disease="感冒"))
+SYMPTOM_ANSWER: Reply = (
+    "感冒的常见症状有：发热、咳嗽。",
+    build_payload(
+        "answer",
+        intent="diagnosis",
+        sub_intent="symptom",
+        confidence=0.91,
+        disease="感冒",
+        items=["发热", "咳嗽"],
+    ),
+)
+CLARIFY: Reply = (
+    "您想问的是'感冒'的治疗方法吗？",
+    build_payload("clarify", intent="diagnosis", sub_intent="treatment", confidence=0.6, disease="感冒"),
+)
 
 
 @dataclass
@@ -65,8 +77,9 @@ class StubAgent:
 class ChannelServer:
     """Serve ``channels`` on ``port`` (default: a free one) in a background thread until ``stop()``."""
 
-    def __init__(self, channels: List[InputChannel], agent: Optional[StubAgent] = None,
-                 port: Optional[int] = None) -> None:
+    def __init__(
+        self, channels: List[InputChannel], agent: Optional[StubAgent] = None, port: Optional[int] = None
+    ) -> None:
         self.agent = agent or StubAgent()
         self.port = port or free_port()
         self.app = configure_app(input_channels=channels, enable_api=False, port=self.port)
@@ -79,8 +92,11 @@ class ChannelServer:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         try:
-            server = self.loop.run_until_complete(self.app.create_server(
-                host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False))
+            server = self.loop.run_until_complete(
+                self.app.create_server(
+                    host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
+                )
+            )
             self.loop.run_until_complete(server.startup())
             self.loop.run_until_complete(server.before_start())
             self.loop.run_until_complete(server.after_start())
@@ -108,7 +124,7 @@ class ChannelServer:
         await asyncio.gather(*pending, return_exceptions=True)
         await server.after_stop()
 
-    def start(self) -> "ChannelServer":
+    def start(self) -> ChannelServer:
         self.thread.start()
         if not self._ready.wait(30):
             raise TimeoutError("channel test server did not start within 30 s")
@@ -123,7 +139,13 @@ class ChannelServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
-    def request(self, method: str, path: str, body: Any = None, headers: Optional[Dict[str, str]] = None,
-                raw: Optional[bytes] = None) -> Tuple[int, Dict[str, str], Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Optional[Dict[str, str]] = None,
+        raw: Optional[bytes] = None,
+    ) -> Tuple[int, Dict[str, str], Any]:
         """``(status, lower-cased headers, parsed JSON or raw text)``; ``body`` is sent as JSON."""
         return http_request(self.port, method, path, body, headers, raw, timeout=30)

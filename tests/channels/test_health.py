@@ -1,4 +1,5 @@
 """GET /webhooks/health/: model, action server and graph status, always a JSON 200."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from typing import Optional
 import pytest
 
 from bot.channels.health import HealthInput
-from bot.local_servers import free_port
 from tests.channels.server import ChannelServer, StubAgent
+from tools.live_servers import free_port
 
 
 class FakeActionServer:
@@ -22,7 +23,7 @@ class FakeActionServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 outer.calls.append(body)
                 data = json.dumps({"events": [], "responses": [{"custom": {"graph": graph}}]}).encode()
@@ -111,8 +112,9 @@ def test_the_health_action_reports_the_graph(kg_store_for_health):
 @pytest.fixture(params=[True, False], ids=["graph-up", "graph-down"])
 def kg_store_for_health(request, tmp_path, monkeypatch):
     from bot.actions import kg_access
-    from kg_queries import KnowledgeGraph, records
+    from kg_queries import records
     from kg_queries.embedded_store import EmbeddedStore
+    from kg_queries.questions import KnowledgeGraph
     from tests.dialogue.conftest import KG_FILES, DownStore
 
     if request.param:

@@ -1,4 +1,5 @@
 """The HIS channel over real HTTP: auth, request checks, limits, payload, request id."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.channels.common import ChannelConfigError
+from bot.channels.errors import ChannelConfigError
 from bot.channels.his import HISInput
 from tests.channels.server import HIS_TEST_TOKEN as TOKEN
 from tests.channels.server import ChannelServer
@@ -28,11 +29,20 @@ def test_answer_pairs_text_with_its_custom_payload(server):
     status, _, body = post(server, {"sender": "his-1", "message": "感冒有什么症状", "request_id": "req-42"})
     assert status == 200
     assert body["request_id"] == "req-42"
-    assert body["messages"] == [{
-        "text": "感冒的常见症状有：发热、咳嗽。",
-        "custom": {"strategy": "answer", "intent": "diagnosis", "sub_intent": "symptom", "confidence": 0.91,
-                   "disease": "感冒", "items": ["发热", "咳嗽"], "departments": []},
-    }]
+    assert body["messages"] == [
+        {
+            "text": "感冒的常见症状有：发热、咳嗽。",
+            "custom": {
+                "strategy": "answer",
+                "intent": "diagnosis",
+                "sub_intent": "symptom",
+                "confidence": 0.91,
+                "disease": "感冒",
+                "items": ["发热", "咳嗽"],
+                "departments": [],
+            },
+        }
+    ]
 
 
 def test_several_bot_messages_stay_in_order(server):
@@ -49,21 +59,27 @@ def test_request_id_is_generated_when_absent(server):
 
 
 def test_sender_metadata_and_channel_reach_rasa(server):
-    post(server, {"sender": "patient-7", "message": "你好", "request_id": "r-7",
-                  "metadata": {"department": "内科"}})
+    post(
+        server,
+        {"sender": "patient-7", "message": "你好", "request_id": "r-7", "metadata": {"department": "内科"}},
+    )
     message = server.agent.received[-1]
     assert (message.sender_id, message.text, message.input_channel) == ("his:patient-7", "你好", "his")
     assert message.metadata == {"department": "内科", "request_id": "r-7"}
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong-token"},
-    {"Authorization": f"Basic {TOKEN}"},
-    {"Authorization": "Bearer "},
-    {"Authorization": TOKEN},
-    {"Authorization": f"Bearer {TOKEN}x"},
-], ids=["missing", "wrong", "basic-scheme", "empty", "no-scheme", "token-prefix"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Bearer {TOKEN}x"},
+    ],
+    ids=["missing", "wrong", "basic-scheme", "empty", "no-scheme", "token-prefix"],
+)
 def test_refuses_without_the_right_token(server, headers):
     before = len(server.agent.received)
     status, reply_headers, body = post(server, {"sender": "x", "message": "你好"}, headers=headers)
@@ -74,24 +90,30 @@ def test_refuses_without_the_right_token(server, headers):
 
 
 def test_bearer_scheme_is_case_insensitive(server):
-    status, _, _ = post(server, {"sender": "x", "message": "你好"}, headers={"Authorization": f"bearer {TOKEN}"})
+    status, _, _ = post(
+        server, {"sender": "x", "message": "你好"}, headers={"Authorization": f"bearer {TOKEN}"}
+    )
     assert status == 200
 
 
-@pytest.mark.parametrize("raw, code", [
-    (b"", "malformed_json"),
-    (b"{not json", "malformed_json"),
-    (b"\xff\xfe", "malformed_json"),
-    (b'["sender", "message"]', "malformed_json"),
-    (b'{"message": "hi"}', "missing_field"),
-    (b'{"sender": "a"}', "missing_field"),
-    (b'{"sender": 5, "message": "hi"}', "invalid_field"),
-    (b'{"sender": "a", "message": ["hi"]}', "invalid_field"),
-    (b'{"sender": "a", "message": "   "}', "invalid_field"),
-    (b'{"sender": "", "message": "hi"}', "invalid_field"),
-    (b'{"sender": "a", "message": "hi", "metadata": "x"}', "invalid_field"),
-    (b'{"sender": "a", "message": "hi", "request_id": 7}', "invalid_field"),
-], ids=lambda v: v if isinstance(v, str) else v.decode("utf-8", "replace")[:30])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"", "malformed_json"),
+        (b"{not json", "malformed_json"),
+        (b"\xff\xfe", "malformed_json"),
+        (b'["sender", "message"]', "malformed_json"),
+        (b'{"message": "hi"}', "missing_field"),
+        (b'{"sender": "a"}', "missing_field"),
+        (b'{"sender": 5, "message": "hi"}', "invalid_field"),
+        (b'{"sender": "a", "message": ["hi"]}', "invalid_field"),
+        (b'{"sender": "a", "message": "   "}', "invalid_field"),
+        (b'{"sender": "", "message": "hi"}', "invalid_field"),
+        (b'{"sender": "a", "message": "hi", "metadata": "x"}', "invalid_field"),
+        (b'{"sender": "a", "message": "hi", "request_id": 7}', "invalid_field"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v.decode("utf-8", "replace")[:30],
+)
 def test_malformed_bodies_are_400_json(server, raw, code):
     status, _, body = post(server, raw=raw)
     assert status == 400
@@ -120,7 +142,7 @@ def test_oversized_body_is_413(server):
 
 
 def test_dialogue_failure_is_a_polite_reply_without_traceback(server, caplog):
-    with caplog.at_level(logging.ERROR, logger="bot.channels.common"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.dialogue"):
         status, _, body = post(server, {"sender": "a", "message": "boom", "request_id": "b-1"})
     assert status == 200 and body["request_id"] == "b-1"
     [message] = body["messages"]
@@ -152,13 +174,16 @@ def test_unset_token_rejects_everything(monkeypatch):
         srv.stop()
 
 
-@pytest.mark.parametrize("credentials, problem", [
-    ({"token": "inline-secret"}, "unknown settings"),
-    ({"max_message_length": 0}, "positive integer"),
-    ({"max_message_length": "1000"}, "positive integer"),
-    ({"response_timeout": -1}, "positive number"),
-    ({"token_env": 5}, "variable name"),
-])
+@pytest.mark.parametrize(
+    "credentials, problem",
+    [
+        ({"token": "inline-secret"}, "unknown settings"),
+        ({"max_message_length": 0}, "positive integer"),
+        ({"max_message_length": "1000"}, "positive integer"),
+        ({"response_timeout": -1}, "positive number"),
+        ({"token_env": 5}, "variable name"),
+    ],
+)
 def test_bad_credentials_fail_at_start(credentials, problem):
     with pytest.raises(ChannelConfigError, match=problem):
         HISInput.from_credentials(credentials)

@@ -4,6 +4,7 @@ Every response the channel gives (success and each error) is validated against t
 documented for its status code, the documented examples against their schemas, and the
 payload schema against ``bot/actions/payload.py`` — so the document cannot drift.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,9 @@ from jsonschema import Draft202012Validator, RefResolver
 from bot.actions.payload import ALL_STRATEGIES, build_payload
 from tests.channels.server import HIS_TEST_TOKEN, ChannelServer
 
-DOC = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "his-openapi.yaml").read_text(encoding="utf-8"))
+DOC = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "docs" / "his-openapi.yaml").read_text(encoding="utf-8")
+)
 OPERATION = DOC["paths"]["/webhooks/his/webhook"]["post"]
 URL = "/webhooks/his/webhook"
 AUTH = {"Authorization": f"Bearer {HIS_TEST_TOKEN}"}
@@ -38,7 +41,7 @@ def test_payload_schema_is_the_payload():
 def test_examples_match_their_schemas():
     for example in OPERATION["requestBody"]["content"]["application/json"]["examples"].values():
         validate(example["value"], OPERATION["requestBody"]["content"]["application/json"]["schema"])
-    for status, spec in OPERATION["responses"].items():
+    for _status, spec in OPERATION["responses"].items():
         content = spec["content"]["application/json"]
         examples = [e["value"] for e in content.get("examples", {}).values()]
         examples += [content["example"]] if "example" in content else []
@@ -46,15 +49,18 @@ def test_examples_match_their_schemas():
             validate(example, content["schema"])
 
 
-@pytest.mark.parametrize("status, body, headers", [
-    (200, {"sender": "a", "message": "two", "request_id": "r"}, AUTH),
-    (200, {"sender": "a", "message": "你好"}, AUTH),
-    (400, {"sender": "a"}, AUTH),
-    (401, {"sender": "a", "message": "你好"}, {"Authorization": "Bearer nope"}),
-    (413, {"sender": "a", "message": "长" * 21}, AUTH),
-    (200, {"sender": "a", "message": "boom"}, AUTH),
-    (200, {"sender": "a", "message": "slow"}, AUTH),
-])
+@pytest.mark.parametrize(
+    "status, body, headers",
+    [
+        (200, {"sender": "a", "message": "two", "request_id": "r"}, AUTH),
+        (200, {"sender": "a", "message": "你好"}, AUTH),
+        (400, {"sender": "a"}, AUTH),
+        (401, {"sender": "a", "message": "你好"}, {"Authorization": "Bearer nope"}),
+        (413, {"sender": "a", "message": "长" * 21}, AUTH),
+        (200, {"sender": "a", "message": "boom"}, AUTH),
+        (200, {"sender": "a", "message": "slow"}, AUTH),
+    ],
+)
 def test_real_responses_match_the_document(his_server, status, body, headers):
     got, _, reply = his_server.request("POST", URL, body, headers=headers)
     assert got == status

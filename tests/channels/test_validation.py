@@ -1,15 +1,15 @@
-"""The one request validator of every channel (bot/channels/common.py), piece by piece."""
+"""The one request validator of every channel (bot/channels/validation.py), piece by piece."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from bot.channels.common import (
+from bot.channels.errors import RequestError
+from bot.channels.validation import (
     MAX_JSON_DEPTH,
     NEUTRAL_PREFIX,
-    RequestError,
-    clean_text,
     id_field,
     json_depth,
     message_field,
@@ -17,28 +17,35 @@ from bot.channels.common import (
     neutralise_commands,
     parse_json_object,
 )
+from safety.text import clean_text
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("感冒\x00有什么症状", "感冒有什么症状"),
-    ("\x1b[31m感冒\x1b[0m", "[31m感冒[0m"),
-    ("感\u200b冒\u202e\ufeff", "感冒"),
-    ("第一行\n第二行\t完", "第一行 第二行 完"),
-    ("lone \ud800 surrogate \udfff", "lone  surrogate "),
-    ("正常的问题？", "正常的问题？"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("感冒\x00有什么症状", "感冒有什么症状"),
+        ("\x1b[31m感冒\x1b[0m", "[31m感冒[0m"),
+        ("感\u200b冒\u202e\ufeff", "感冒"),
+        ("第一行\n第二行\t完", "第一行 第二行 完"),
+        ("lone \ud800 surrogate \udfff", "lone  surrogate "),
+        ("正常的问题？", "正常的问题？"),
+    ],
+)
 def test_clean_text_removes_what_no_patient_typed(raw, expected):
     assert clean_text(raw) == expected
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ('/diagnosis{"disease": "感冒"}', NEUTRAL_PREFIX + 'diagnosis{"disease": "感冒"}'),
-    ('  /greet', "  " + NEUTRAL_PREFIX + "greet"),
-    ("/accept", "/accept"),
-    (" /deny ", "/deny"),
-    ('/accept{"disease": "x"}', NEUTRAL_PREFIX + 'accept{"disease": "x"}'),
-    ("感冒/发烧怎么办", "感冒/发烧怎么办"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ('/diagnosis{"disease": "感冒"}', NEUTRAL_PREFIX + 'diagnosis{"disease": "感冒"}'),
+        ("  /greet", "  " + NEUTRAL_PREFIX + "greet"),
+        ("/accept", "/accept"),
+        (" /deny ", "/deny"),
+        ('/accept{"disease": "x"}', NEUTRAL_PREFIX + 'accept{"disease": "x"}'),
+        ("感冒/发烧怎么办", "感冒/发烧怎么办"),
+    ],
+)
 def test_only_button_payloads_stay_intents(typed, expected):
     assert neutralise_commands(typed) == expected
 
@@ -64,11 +71,22 @@ def test_channels_name_their_conversations():
     assert namespaced("web", "abc") == "web:abc" != namespaced("rest", "abc")
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"  ", b"null", b"[]", b'"text"', b"12", b"{", b"\xff\xfe", b'{"a": NaN',
-    b"[" * 100_000 + b"]" * 100_000,
-    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"  ",
+        b"null",
+        b"[]",
+        b'"text"',
+        b"12",
+        b"{",
+        b"\xff\xfe",
+        b'{"a": NaN',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    ],
+)
 def test_bad_bodies_are_400(body):
     with pytest.raises(RequestError) as error:
         parse_json_object(body)
@@ -126,7 +144,7 @@ def test_emergency_advice_reaches_the_patient_when_the_engine_is_down(channels, 
 def test_the_service_unavailable_texts_are_domain_responses_with_the_contact():
     import yaml
 
-    from bot.channels.common import DOMAIN_FILE, service_unavailable_message, service_unavailable_texts
+    from bot.channels.dialogue import DOMAIN_FILE, service_unavailable_message, service_unavailable_texts
     from bot.settings import load_settings
 
     domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))

@@ -1,11 +1,12 @@
 """The web widget channel over real HTTP: static files, paired replies, limits, CORS."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from bot.channels.common import ChannelConfigError
+from bot.channels.errors import ChannelConfigError
 from bot.channels.web_widget import WEB_DIR, WebWidgetInput
 from tests.channels.server import ChannelServer
 
@@ -34,8 +35,9 @@ def test_page_without_trailing_slash_redirects(server):
     assert status == 302 and headers["location"] == "/webhooks/web/"
 
 
-@pytest.mark.parametrize("name, content_type", [("widget.js", "application/javascript"),
-                                                ("widget.css", "text/css")])
+@pytest.mark.parametrize(
+    "name, content_type", [("widget.js", "application/javascript"), ("widget.css", "text/css")]
+)
 def test_widget_files_are_served(server, name, content_type):
     status, headers, body = server.request("GET", f"/webhooks/web/{name}")
     assert status == 200 and headers["content-type"].startswith(content_type)
@@ -60,11 +62,22 @@ def test_only_the_widget_files_are_reachable(server):
 def test_reply_pairs_text_and_custom(server):
     status, _, body = server.request("POST", URL, {"sender": SENDER, "message": "感冒症状"})
     assert status == 200
-    assert body == {"messages": [{
-        "text": "感冒的常见症状有：发热、咳嗽。",
-        "custom": {"strategy": "answer", "intent": "diagnosis", "sub_intent": "symptom", "confidence": 0.91,
-                   "disease": "感冒", "items": ["发热", "咳嗽"], "departments": []},
-    }]}
+    assert body == {
+        "messages": [
+            {
+                "text": "感冒的常见症状有：发热、咳嗽。",
+                "custom": {
+                    "strategy": "answer",
+                    "intent": "diagnosis",
+                    "sub_intent": "symptom",
+                    "confidence": 0.91,
+                    "disease": "感冒",
+                    "items": ["发热", "咳嗽"],
+                    "departments": [],
+                },
+            }
+        ]
+    }
     message = server.agent.received[-1]
     assert (message.sender_id, message.input_channel) == ("web:" + SENDER, "web")
 
@@ -72,16 +85,21 @@ def test_reply_pairs_text_and_custom(server):
 def test_two_bot_messages_come_back_as_two_pairs(server):
     body = server.request("POST", URL, {"sender": SENDER, "message": "two"})[2]
     assert [(m["text"] is not None, m["custom"]["strategy"]) for m in body["messages"]] == [
-        (True, "answer"), (True, "clarify")]
+        (True, "answer"),
+        (True, "clarify"),
+    ]
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"sender": SENDER, "message": "一二三四五六七八九十十"}, 413, "message_too_long"),
-    ({"sender": SENDER}, 400, "missing_field"),
-    ({"sender": "w", "message": "hi"}, 400, "invalid_field"),
-    ({"sender": "1234567890123456789<", "message": "hi"}, 400, "invalid_field"),
-    ({"sender": 1, "message": "hi"}, 400, "invalid_field"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"sender": SENDER, "message": "一二三四五六七八九十十"}, 413, "message_too_long"),
+        ({"sender": SENDER}, 400, "missing_field"),
+        ({"sender": "w", "message": "hi"}, 400, "invalid_field"),
+        ({"sender": "1234567890123456789<", "message": "hi"}, 400, "invalid_field"),
+        ({"sender": 1, "message": "hi"}, 400, "invalid_field"),
+    ],
+)
 def test_bad_messages_are_json_errors(server, body, status, code):
     got_status, _, reply = server.request("POST", URL, body)
     assert (got_status, reply["error"]["code"]) == (status, code)
@@ -99,11 +117,19 @@ def test_dialogue_failure_is_a_polite_reply(server):
 
 
 def test_allowed_origin_gets_cors_headers(server):
-    status, headers, _ = server.request("POST", URL, {"sender": SENDER, "message": "hi"}, headers={"Origin": ALLOWED})
+    status, headers, _ = server.request(
+        "POST", URL, {"sender": SENDER, "message": "hi"}, headers={"Origin": ALLOWED}
+    )
     assert status == 200 and headers["access-control-allow-origin"] == ALLOWED
-    status, headers, _ = server.request("OPTIONS", URL, headers={
-        "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    status, headers, _ = server.request(
+        "OPTIONS",
+        URL,
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert status in (200, 204)
     assert headers["access-control-allow-origin"] == ALLOWED
     assert "content-type" in headers["access-control-allow-headers"].lower()
@@ -111,11 +137,13 @@ def test_allowed_origin_gets_cors_headers(server):
 
 
 def test_other_origins_get_no_cors_headers(server):
-    _, headers, _ = server.request("POST", URL, {"sender": SENDER, "message": "hi"},
-                                   headers={"Origin": "https://evil.example"})
+    _, headers, _ = server.request(
+        "POST", URL, {"sender": SENDER, "message": "hi"}, headers={"Origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in headers
-    _, headers, _ = server.request("OPTIONS", URL, headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    _, headers, _ = server.request(
+        "OPTIONS", URL, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in headers and "access-control-allow-headers" not in headers
 
 
@@ -125,13 +153,16 @@ def test_wildcard_allows_any_origin():
     assert WebWidgetInput.from_credentials({}).allowed_origin("https://anything.example") is None
 
 
-@pytest.mark.parametrize("credentials, problem", [
-    ({"cors_origins": ["https://www.hospital.example/chat"]}, "no path"),
-    ({"cors_origins": ["www.hospital.example"]}, "scheme and host"),
-    ({"cors_origins": [5]}, "list of origins"),
-    ({"cors": ["*"]}, "unknown settings"),
-    ({"max_message_length": -5}, "positive integer"),
-])
+@pytest.mark.parametrize(
+    "credentials, problem",
+    [
+        ({"cors_origins": ["https://www.hospital.example/chat"]}, "no path"),
+        ({"cors_origins": ["www.hospital.example"]}, "scheme and host"),
+        ({"cors_origins": [5]}, "list of origins"),
+        ({"cors": ["*"]}, "unknown settings"),
+        ({"max_message_length": -5}, "positive integer"),
+    ],
+)
 def test_bad_credentials_fail_at_start(credentials, problem):
     with pytest.raises(ChannelConfigError, match=problem):
         WebWidgetInput.from_credentials(credentials)

@@ -1,6 +1,7 @@
 """Fixtures for the dialogue tests: a real embedded graph built from ``data/kg`` in a tmp
 directory, a fresh unanswered-question database per test, and :class:`Conversation`,
 which plays user messages through the actions the rules would choose."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,9 +17,10 @@ from bot import render
 from bot.actions import kg_access
 from bot.actions.payload import STRATEGIES
 from bot.settings import PROJECT_ROOT, load_settings
-from kg_queries import KnowledgeGraph, KGUnavailableError, records
+from kg_queries import records
 from kg_queries.embedded_store import EmbeddedStore
-from kg_queries.store import GraphStore
+from kg_queries.questions import KnowledgeGraph
+from kg_queries.store import GraphStore, KGUnavailableError
 
 KG_FILES = sorted((PROJECT_ROOT / "data" / "kg").glob("*.json"))
 PAYLOAD_KEYS = {"strategy", "intent", "sub_intent", "confidence", "disease", "items", "departments"}
@@ -57,8 +59,7 @@ class DownStore(GraphStore):
         raise KGUnavailableError("connection refused (test stub)")
 
 
-def entity(kind: str, value: str, text: str = "", linked: bool = True,
-           message: str = "") -> Dict[str, Any]:
+def entity(kind: str, value: str, text: str = "", linked: bool = True, message: str = "") -> Dict[str, Any]:
     """An NLU entity as the pipeline outputs it (start/end found in ``message``)."""
     mention = text or value
     found = {"entity": kind, "value": value, "text": mention, "confidence_entity": 1.0, "linked": linked}
@@ -76,19 +77,38 @@ class Conversation:
         self.slots: Dict[str, Any] = {}
         self.turns: List[List[Dict[str, Any]]] = []
 
-    def say(self, text: str = "", intent: str = "diagnosis", sub_intent: Optional[str] = None,
-            confidence: float = 0.95, diseases: Sequence[str] = (), symptoms: Sequence[str] = (),
-            entities: Sequence[Dict[str, Any]] = (), intent_confidence: float = 0.99) -> List[Dict[str, Any]]:
+    def say(
+        self,
+        text: str = "",
+        intent: str = "diagnosis",
+        sub_intent: Optional[str] = None,
+        confidence: float = 0.95,
+        diseases: Sequence[str] = (),
+        symptoms: Sequence[str] = (),
+        entities: Sequence[Dict[str, Any]] = (),
+        intent_confidence: float = 0.99,
+    ) -> List[Dict[str, Any]]:
         """One user message; returns the bot messages (each checked for its payload)."""
         found = [entity("disease", d, message=text) for d in diseases]
         found += [entity("symptom", s, message=text) for s in symptoms]
         found += list(entities)
-        latest = {"text": text, "intent": {"name": intent, "confidence": intent_confidence},
-                  "entities": found}
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": intent_confidence},
+            "entities": found,
+        }
         if sub_intent is not None:
             latest["sub_intent"] = {"name": sub_intent, "confidence": confidence}
-        tracker = Tracker(self.sender_id, dict(self.slots), latest,
-                          [{"event": "user", "text": text, "parse_data": latest}], False, None, {}, "action_listen")
+        tracker = Tracker(
+            self.sender_id,
+            dict(self.slots),
+            latest,
+            [{"event": "user", "text": text, "parse_data": latest}],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
         dispatcher = CollectingDispatcher()
         events = ACTIONS[ROUTES[intent]].respond(dispatcher, tracker, {})
         for event in events:
@@ -161,10 +181,12 @@ def chat(kg) -> Conversation:
 @pytest.fixture
 def settings_file(tmp_path, monkeypatch):
     """Write a DIALOGUE_CONFIG file with the given settings and make it current."""
+
     def write(**values: Any) -> Path:
         path = tmp_path / "dialogue.yml"
         path.write_text(yaml.safe_dump(values, allow_unicode=True), encoding="utf-8")
         monkeypatch.setenv("DIALOGUE_CONFIG", str(path))
         load_settings.cache_clear()
         return path
+
     return write

@@ -1,15 +1,26 @@
 """The three confidence bands of a medical question, and what accept/deny do afterwards."""
+
 import pytest
 
 
-@pytest.mark.parametrize("confidence, strategy", [
-    (1.0, "answer"), (0.95, "answer"), (0.8, "answer"),          # c >= accept_threshold
-    (0.79, "clarify"), (0.6, "clarify"), (0.4, "clarify"),       # deny <= c < accept
-    (0.39, "deny"), (0.1, "deny"), (0.0, "deny"),                # c < deny_threshold
-])
+@pytest.mark.parametrize(
+    "confidence, strategy",
+    [
+        (1.0, "answer"),
+        (0.95, "answer"),
+        (0.8, "answer"),  # c >= accept_threshold
+        (0.79, "clarify"),
+        (0.6, "clarify"),
+        (0.4, "clarify"),  # deny <= c < accept
+        (0.39, "deny"),
+        (0.1, "deny"),
+        (0.0, "deny"),  # c < deny_threshold
+    ],
+)
 def test_each_band(chat, confidence, strategy):
-    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=confidence,
-                           diseases=["糖尿病"]) == [strategy]
+    assert chat.strategies(
+        "糖尿病怎么治疗", sub_intent="treatment", confidence=confidence, diseases=["糖尿病"]
+    ) == [strategy]
 
 
 def test_answer_carries_the_graph_items(chat, kg):
@@ -46,8 +57,9 @@ def test_clarify_then_deny_apologises_and_invites_a_rephrase(chat):
 
 def test_a_new_question_drops_the_prepared_answer(chat):
     chat.say("糖尿病怎么治疗", sub_intent="treatment", confidence=0.6, diseases=["糖尿病"])
-    assert chat.strategies("高血压要挂什么科", sub_intent="department", confidence=0.9,
-                           diseases=["高血压"]) == ["answer"]
+    assert chat.strategies(
+        "高血压要挂什么科", sub_intent="department", confidence=0.9, diseases=["高血压"]
+    ) == ["answer"]
     assert chat.slots["pending_answer"] is None
     assert chat.strategies("是的", intent="accept") == ["gossip"]
 
@@ -65,20 +77,38 @@ def test_deny_band_without_a_disease_does_not_ask_for_one(chat):
 
 def test_thresholds_come_from_the_dialogue_settings(chat, settings_file):
     settings_file(accept_threshold=0.9, deny_threshold=0.5)
-    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.85,
-                           diseases=["糖尿病"]) == ["clarify"]
-    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.45,
-                           diseases=["糖尿病"]) == ["deny"]
-    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.9,
-                           diseases=["糖尿病"]) == ["answer"]
+    assert chat.strategies(
+        "糖尿病怎么治疗", sub_intent="treatment", confidence=0.85, diseases=["糖尿病"]
+    ) == ["clarify"]
+    assert chat.strategies(
+        "糖尿病怎么治疗", sub_intent="treatment", confidence=0.45, diseases=["糖尿病"]
+    ) == ["deny"]
+    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.9, diseases=["糖尿病"]) == [
+        "answer"
+    ]
 
 
-@pytest.mark.parametrize("question", ["definition", "cause", "prevention", "symptom", "complication",
-                                      "treatment", "department", "infectivity", "cure_rate", "taboo",
-                                      "check", "cure_time"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "definition",
+        "cause",
+        "prevention",
+        "symptom",
+        "complication",
+        "treatment",
+        "department",
+        "infectivity",
+        "cure_rate",
+        "taboo",
+        "check",
+        "cure_time",
+    ],
+)
 def test_every_question_type_is_answered_from_its_template(chat, kg, question):
-    disease = next(d for d in ("感冒", "糖尿病", "高血压", "痛风", "水痘", "冠心病")
-                   if kg.ask(question, d).has_content)
+    disease = next(
+        d for d in ("感冒", "糖尿病", "高血压", "痛风", "水痘", "冠心病") if kg.ask(question, d).has_content
+    )
     [reply] = chat.say(f"{disease}?", sub_intent=question, confidence=0.9, diseases=[disease])
     assert reply["custom"]["strategy"] == "answer"
     assert disease in reply["text"] and reply["custom"]["items"]

@@ -1,11 +1,15 @@
 """Follow-up questions: the disease of earlier turns, asking for a missing one, the fallback."""
+
 from tests.dialogue.conftest import entity
 
 
 def test_disease_carries_over_three_turns(chat):
     assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", diseases=["糖尿病"]) == ["answer"]
-    for text, question in (("那怎么预防呢？", "prevention"), ("要挂什么科", "department"),
-                           ("平时饮食要注意什么", "taboo")):
+    for text, question in (
+        ("那怎么预防呢？", "prevention"),
+        ("要挂什么科", "department"),
+        ("平时饮食要注意什么", "taboo"),
+    ):
         [reply] = chat.say(text, sub_intent=question)
         assert reply["custom"]["strategy"] == "answer"
         assert reply["custom"]["disease"] == "糖尿病"
@@ -60,8 +64,12 @@ def test_deny_while_waiting_counts_as_a_failed_follow_up(chat):
 
 def test_the_number_of_questions_comes_from_the_settings(chat, settings_file):
     settings_file(max_disease_questions=3)
-    assert [chat.strategies("怎么治疗", sub_intent="treatment")[0] for _ in range(4)] == \
-        ["ask_slot", "ask_slot", "ask_slot", "fallback"]
+    assert [chat.strategies("怎么治疗", sub_intent="treatment")[0] for _ in range(4)] == [
+        "ask_slot",
+        "ask_slot",
+        "ask_slot",
+        "fallback",
+    ]
     settings_file(max_disease_questions=0)
     assert chat.strategies("怎么治疗", sub_intent="treatment") == ["fallback"]
 
@@ -74,17 +82,21 @@ def test_a_greeting_closes_the_open_question(chat):
 
 def test_an_unknown_disease_is_not_found_and_keeps_the_context(chat):
     chat.say("感冒有什么症状", sub_intent="symptom", diseases=["感冒"])
-    assert chat.strategies("火星综合症怎么治疗", sub_intent="treatment", diseases=["火星综合症"]) == ["not_found"]
+    assert chat.strategies("火星综合症怎么治疗", sub_intent="treatment", diseases=["火星综合症"]) == [
+        "not_found"
+    ]
     assert chat.slots["disease"] == "感冒"
 
 
 def test_an_unlinked_mention_is_not_found(chat):
     text = "埃博拉出血热怎么治疗"
-    [reply] = chat.say(text, sub_intent="treatment",
-                       entities=[entity("disease", "埃博拉出血热", linked=False, message=text)])
+    [reply] = chat.say(
+        text, sub_intent="treatment", entities=[entity("disease", "埃博拉出血热", linked=False, message=text)]
+    )
     assert reply["custom"]["strategy"] == "not_found" and reply["custom"]["disease"] == "埃博拉出血热"
 
 
 def test_a_question_type_without_a_query_is_not_found(chat):
-    assert chat.strategies("糖尿病治疗要多少钱", sub_intent="other", confidence=0.9,
-                           diseases=["糖尿病"]) == ["not_found"]
+    assert chat.strategies("糖尿病治疗要多少钱", sub_intent="other", confidence=0.9, diseases=["糖尿病"]) == [
+        "not_found"
+    ]

@@ -1,4 +1,5 @@
 """Red flags: detected on every message, whatever the intent, and answered first."""
+
 import pytest
 
 from bot.actions.emergency import EmergencyDetector, detector_for
@@ -10,34 +11,47 @@ def detector():
     return detector_for(str(PROJECT_ROOT / "bot" / "emergency_rules.yml"))
 
 
-@pytest.mark.parametrize("text, category", [
-    ("我爸突然胸口剧痛，喘不上气", "chest_pain"),
-    ("胸痛得厉害还呼吸困难", "chest_pain"),
-    ("我妈突然口角歪斜，说话不清", "stroke"),
-    ("爷爷左边手脚没力气了", "stroke"),
-    ("手被刀割了血流不止", "heavy_bleeding"),
-    ("他刚才吐了很多血", "heavy_bleeding"),
-    ("我奶奶晕倒了叫不醒", "unconscious"),
-    ("病人昏迷了", "unconscious"),
-    ("孩子抽搐口吐白沫", "seizure"),
-    ("孩子误服了消毒液怎么办", "poisoning"),
-    ("我妈喝了农药", "poisoning"),
-    ("吃了一整瓶安眠药", "poisoning"),
-    ("我真的不想活了", "suicide"),
-    ("我想自杀", "suicide"),
-    ("吃海鲜过敏了，喉咙肿，喘不上气", "anaphylaxis"),
-    ("孩子被东西噎住了", "breathing"),
-    ("家里老人从楼梯上摔下来了", "injury"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("我爸突然胸口剧痛，喘不上气", "chest_pain"),
+        ("胸痛得厉害还呼吸困难", "chest_pain"),
+        ("我妈突然口角歪斜，说话不清", "stroke"),
+        ("爷爷左边手脚没力气了", "stroke"),
+        ("手被刀割了血流不止", "heavy_bleeding"),
+        ("他刚才吐了很多血", "heavy_bleeding"),
+        ("我奶奶晕倒了叫不醒", "unconscious"),
+        ("病人昏迷了", "unconscious"),
+        ("孩子抽搐口吐白沫", "seizure"),
+        ("孩子误服了消毒液怎么办", "poisoning"),
+        ("我妈喝了农药", "poisoning"),
+        ("吃了一整瓶安眠药", "poisoning"),
+        ("我真的不想活了", "suicide"),
+        ("我想自杀", "suicide"),
+        ("吃海鲜过敏了，喉咙肿，喘不上气", "anaphylaxis"),
+        ("孩子被东西噎住了", "breathing"),
+        ("家里老人从楼梯上摔下来了", "injury"),
+    ],
+)
 def test_red_flags(detector, text, category):
     assert category in detector.detect(text)
 
 
-@pytest.mark.parametrize("text", [
-    "感冒有什么症状", "糖尿病怎么治疗", "高血压要挂什么科", "胸闷是什么原因", "我胸痛但没有呼吸困难",
-    "中毒性菌痢是什么", "过敏性鼻炎怎么治疗", "我不是想自杀，只是问问", "我头痛、发热、还咳嗽，这是什么病？",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "感冒有什么症状",
+        "糖尿病怎么治疗",
+        "高血压要挂什么科",
+        "胸闷是什么原因",
+        "我胸痛但没有呼吸困难",
+        "中毒性菌痢是什么",
+        "过敏性鼻炎怎么治疗",
+        "我不是想自杀，只是问问",
+        "我头痛、发热、还咳嗽，这是什么病？",
+        "",
+    ],
+)
 def test_ordinary_questions_and_negations_are_not_emergencies(detector, text):
     assert detector.detect(text) == []
 
@@ -58,14 +72,16 @@ def test_emergency_comes_before_the_answer_in_a_long_message(chat, kg):
 
 
 def test_emergency_before_a_clarification(chat):
-    messages = chat.say("我胸口剧痛喘不上气，高血压怎么预防", sub_intent="prevention", confidence=0.6,
-                        diseases=["高血压"])
+    messages = chat.say(
+        "我胸口剧痛喘不上气，高血压怎么预防", sub_intent="prevention", confidence=0.6, diseases=["高血压"]
+    )
     assert [m["custom"]["strategy"] for m in messages] == ["emergency", "clarify"]
 
 
 def test_symptoms_in_an_emergency_get_no_disease_guesses(chat):
-    assert chat.strategies("孩子突然抽搐，口吐白沫", sub_intent="other", confidence=0.2,
-                           symptoms=["抽搐", "口吐白沫"]) == ["emergency"]
+    assert chat.strategies(
+        "孩子突然抽搐，口吐白沫", sub_intent="other", confidence=0.2, symptoms=["抽搐", "口吐白沫"]
+    ) == ["emergency"]
 
 
 def test_an_emergency_closes_a_pending_clarification(chat):

@@ -1,4 +1,5 @@
 """Small talk from templates: random variants, the configurable bot name."""
+
 import pytest
 
 from bot.render import variants

@@ -1,5 +1,6 @@
 """The graph being down, hung or failing: polite replies in time, nothing raised, other users
 answered meanwhile, a reconnect on a later message."""
+
 import asyncio
 import threading
 import time
@@ -21,9 +22,12 @@ def test_every_graph_question_gets_the_polite_reply(down_kg):
     [reply] = chat.say("糖尿病怎么治疗", sub_intent="treatment", confidence=0.9, diseases=["糖尿病"])
     assert reply["custom"]["strategy"] == "kg_unavailable" and "120" in reply["text"]
     assert reply["custom"]["disease"] == "糖尿病" and reply["custom"]["sub_intent"] == "treatment"
-    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.6,
-                           diseases=["糖尿病"]) == ["kg_unavailable"]
-    assert chat.strategies("头痛发热", sub_intent="definition", symptoms=["头痛", "发热"]) == ["kg_unavailable"]
+    assert chat.strategies("糖尿病怎么治疗", sub_intent="treatment", confidence=0.6, diseases=["糖尿病"]) == [
+        "kg_unavailable"
+    ]
+    assert chat.strategies("头痛发热", sub_intent="definition", symptoms=["头痛", "发热"]) == [
+        "kg_unavailable"
+    ]
 
 
 def test_what_needs_no_graph_still_works(down_kg):
@@ -44,8 +48,9 @@ def test_the_handle_is_dropped_and_reopened_on_a_later_message(tmp_path, monkeyp
     assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["kg_unavailable"]
     # The graph appears (e.g. the server came back): the next message reconnects.
     store = EmbeddedStore(missing, read_only=False)
-    store.import_data(records.load_files(KG_FILES[:1] + [p for p in KG_FILES if "internal" in p.name]),
-                      progress=False)
+    store.import_data(
+        records.load_files(KG_FILES[:1] + [p for p in KG_FILES if "internal" in p.name]), progress=False
+    )
     store.close()
     assert chat.strategies("感冒有什么症状", sub_intent="symptom", diseases=["感冒"]) == ["answer"]
     kg_access.reset()
@@ -72,12 +77,23 @@ class HungStore(GraphStore):
 
 
 def turn(intent: str, text: str, sub_intent=None, diseases=()):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-              "entities": [entity("disease", d, message=text) for d in diseases]}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": [entity("disease", d, message=text) for d in diseases],
+    }
     if sub_intent:
         latest["sub_intent"] = {"name": sub_intent, "confidence": 0.95}
-    tracker = Tracker("p", {}, latest, [{"event": "user", "text": text, "parse_data": latest}], False, None, {},
-                      "action_listen")
+    tracker = Tracker(
+        "p",
+        {},
+        latest,
+        [{"event": "user", "text": text, "parse_data": latest}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     return ACTIONS[ROUTES[intent]], CollectingDispatcher(), tracker
 
 
@@ -103,10 +119,16 @@ def test_a_hung_graph_gives_the_polite_reply_in_time_and_others_are_answered_mea
     hung.release.set()
 
 
-@pytest.mark.parametrize("error", [
-    neo4j_errors.AuthError("unauthorized"), neo4j_errors.TransientError("restarting"),
-    neo4j_errors.ClientError("bad query"), RuntimeError("IO exception"),
-], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "error",
+    [
+        neo4j_errors.AuthError("unauthorized"),
+        neo4j_errors.TransientError("restarting"),
+        neo4j_errors.ClientError("bad query"),
+        RuntimeError("IO exception"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_driver_errors_give_the_polite_reply_and_the_next_message_recovers(monkeypatch, kg_store, error):
     class Flaky(GraphStore):
         kind = "flaky"

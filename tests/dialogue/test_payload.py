@@ -1,5 +1,6 @@
 """The ``custom`` object on every bot message (every test's Conversation checks the keys;
 these check the values the hospital's systems rely on)."""
+
 import pytest
 
 from bot.actions.payload import STRATEGIES, build_payload
@@ -31,8 +32,16 @@ def test_a_whole_conversation_uses_only_known_strategies_and_fills_the_fields(ch
             assert isinstance(custom["items"], list) and isinstance(custom["departments"], list)
             assert custom["confidence"] is None or 0.0 <= custom["confidence"] <= 1.0
     assert seen <= set(STRATEGIES)
-    assert {"gossip", "clarify", "confirm", "deny", "ask_slot", "suggest_diseases", "emergency",
-            "not_found"} <= seen
+    assert {
+        "gossip",
+        "clarify",
+        "confirm",
+        "deny",
+        "ask_slot",
+        "suggest_diseases",
+        "emergency",
+        "not_found",
+    } <= seen
 
 
 def test_departments_come_with_every_answer(chat):

@@ -1,6 +1,7 @@
 """The Redis tracker store, configured with the block documented in endpoints.yml, against a
 real ``redis-server`` (started here on 127.0.0.1, a free port, no persistence): a conversation
 that went through the actions is saved, read back, and continues from the stored slots."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import ActionConfirmation, ActionMedicalAnswer
-from bot.local_servers import free_port
 from bot.settings import PROJECT_ROOT
+from tools.live_servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +32,23 @@ def redis_port():
     if binary is None:
         pytest.fail("redis-server not found: run scripts/install_system_packages.sh")
     port = free_port()
-    proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                             "--appendonly", "no", "--daemonize", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=port)
@@ -87,10 +102,14 @@ def test_a_conversation_survives_the_round_trip_through_redis(redis_port, tmp_pa
     assert isinstance(getattr(store, "_tracker_store", store), RedisTrackerStore)
 
     sender = "redis-patient"
-    question = {"text": "糖尿病怎么治疗", "intent": {"name": "diagnosis", "confidence": 0.98},
-                "sub_intent": {"name": "treatment", "confidence": 0.6},
-                "entities": [{"entity": "disease", "value": "糖尿病", "text": "糖尿病", "start": 0, "end": 3,
-                              "linked": True}]}
+    question = {
+        "text": "糖尿病怎么治疗",
+        "intent": {"name": "diagnosis", "confidence": 0.98},
+        "sub_intent": {"name": "treatment", "confidence": 0.6},
+        "entities": [
+            {"entity": "disease", "value": "糖尿病", "text": "糖尿病", "start": 0, "end": 3, "linked": True}
+        ],
+    }
     tracker = DialogueStateTracker(sender, domain.slots)
     tracker.update(UserUttered(question["text"], question["intent"], question["entities"], question))
     for event in run_action(ActionMedicalAnswer(), sender, tracker.current_slot_values(), question):

@@ -1,4 +1,5 @@
 """dialogue.yml: validated, overridable, the only home of the thresholds."""
+
 import pytest
 
 from bot.settings import load_settings
@@ -10,13 +11,16 @@ def test_project_settings_load():
     assert settings.max_disease_questions == 2 and settings.suggest_limit == 3
 
 
-@pytest.mark.parametrize("values, message", [
-    (dict(accept_threshold=0.3, deny_threshold=0.5), "deny_threshold <= accept_threshold"),
-    (dict(accept_threshold=1.2), "accept_threshold <= 1"),
-    (dict(max_disease_questions=-1), "max_disease_questions"),
-    (dict(suggest_limit=0), "suggest_limit"),
-    (dict(acept_threshold=0.8), "unknown settings"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (dict(accept_threshold=0.3, deny_threshold=0.5), "deny_threshold <= accept_threshold"),
+        (dict(accept_threshold=1.2), "accept_threshold <= 1"),
+        (dict(max_disease_questions=-1), "max_disease_questions"),
+        (dict(suggest_limit=0), "suggest_limit"),
+        (dict(acept_threshold=0.8), "unknown settings"),
+    ],
+)
 def test_bad_settings_are_clear_errors(settings_file, values, message):
     settings_file(**values)
     with pytest.raises(ValueError, match=message):

@@ -5,7 +5,7 @@ import yaml
 
 from bot.actions.payload import STRATEGIES
 from bot.settings import PROJECT_ROOT
-from tests.run_stories import expected_of, intent_form_parse, load_suites, split_turns, story_files
+from tools.run_stories import expected_of, intent_form_parse, load_suites, split_turns, story_files
 
 STORIES = PROJECT_ROOT / "tests" / "stories"
 
@@ -18,9 +18,13 @@ def all_stories():
 
 
 def test_turns_and_expectations():
-    steps = [{"user": "你好", "intent": "greet"}, {"action": "action_gossip"},
-             {"slot_was_set": [{"strategies": ["gossip"]}]},
-             {"intent": "diagnosis", "entities": [{"disease": "感冒"}]}, {"action": "action_medical_answer"}]
+    steps = [
+        {"user": "你好", "intent": "greet"},
+        {"action": "action_gossip"},
+        {"slot_was_set": [{"strategies": ["gossip"]}]},
+        {"intent": "diagnosis", "entities": [{"disease": "感冒"}]},
+        {"action": "action_medical_answer"},
+    ]
     turns = split_turns(steps)
     assert [t[0].get("intent") for t in turns] == ["greet", "diagnosis"]
     assert expected_of(turns[0][1]) == (["action_gossip"], {"strategies": ["gossip"]})

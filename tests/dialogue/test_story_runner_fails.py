@@ -1,6 +1,7 @@
-"""A story whose expectations the bot does not meet makes ``python -m tests.run_stories`` fail:
+"""A story whose expectations the bot does not meet makes ``python -m tools.run_stories`` fail:
 once for a wrong strategy (only the replay can see it) and once for a wrong action (rasa test
 core sees it). Needs the trained model that ``make test`` builds before pytest."""
+
 import socket
 import subprocess
 import sys
@@ -41,9 +42,24 @@ def test_broken_stories_fail_the_command(tmp_path):
     (tmp_path / "broken" / "test_broken.yml").write_text(BROKEN, encoding="utf-8")
     (tmp_path / "suites.yml").write_text("suites:\n  broken:\n    stories: broken\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "tests.run_stories", "--model", str(MODEL), "--stories", str(tmp_path),
-         "--port", str(free_port()), "--out", str(tmp_path / "results")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=280)
+        [
+            sys.executable,
+            "-m",
+            "tools.run_stories",
+            "--model",
+            str(MODEL),
+            "--stories",
+            str(tmp_path),
+            "--port",
+            str(free_port()),
+            "--out",
+            str(tmp_path / "results"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     assert "slot 'strategies' = ['gossip'], story says ['answer']" in result.stderr
     assert "rasa test core exited with 1" in result.stderr

@@ -1,4 +1,5 @@
 """Every dialogue template renders every variant cleanly for the contexts the actions pass."""
+
 import pytest
 
 from bot.render import TEMPLATE_DIR, variants
@@ -7,18 +8,39 @@ from kg_queries.questions import QUESTION_TYPES
 CONTEXTS = {
     "clarify.j2": [dict(disease="糖尿病", question=q) for q in QUESTION_TYPES],
     "clarify_denied.j2": [dict(disease="糖尿病", question="treatment"), dict(disease=None, question=None)],
-    "low_confidence.j2": [dict(disease="感冒", question="symptom"), dict(disease=None, question=None),
-                          dict(disease=None, question="other")],
+    "low_confidence.j2": [
+        dict(disease="感冒", question="symptom"),
+        dict(disease=None, question=None),
+        dict(disease=None, question="other"),
+    ],
     "ask_disease.j2": [dict(question=q, attempt=a) for q in (None, "treatment", "other") for a in (1, 2)],
     "fallback.j2": [{}],
     "not_found.j2": [dict(disease="抑郁症"), dict(disease=None)],
     "kg_unavailable.j2": [{}],
-    "suggest_diseases.j2": [dict(symptoms=["头痛"], matches=[
-        {"disease": "感冒", "matched": ["头痛"], "departments": ["呼吸内科"]},
-        {"disease": "偏头痛", "matched": ["头痛"], "departments": []}])],
-    "emergency.j2": [dict(categories=[c]) for c in ("chest_pain", "stroke", "heavy_bleeding", "unconscious",
-                                                     "seizure", "poisoning", "suicide", "anaphylaxis",
-                                                     "breathing", "injury")],
+    "suggest_diseases.j2": [
+        dict(
+            symptoms=["头痛"],
+            matches=[
+                {"disease": "感冒", "matched": ["头痛"], "departments": ["呼吸内科"]},
+                {"disease": "偏头痛", "matched": ["头痛"], "departments": []},
+            ],
+        )
+    ],
+    "emergency.j2": [
+        dict(categories=[c])
+        for c in (
+            "chest_pain",
+            "stroke",
+            "heavy_bleeding",
+            "unconscious",
+            "seizure",
+            "poisoning",
+            "suicide",
+            "anaphylaxis",
+            "breathing",
+            "injury",
+        )
+    ],
 }
 
 

@@ -1,4 +1,5 @@
 """Compacted conversations (bot/tracker_store.py): bounded history, same state, idle ones forgotten."""
+
 from __future__ import annotations
 
 import asyncio

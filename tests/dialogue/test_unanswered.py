@@ -4,6 +4,7 @@ Why: the log holds patient text, so what it keeps (redacted, cleaned text; a sal
 never an unsalted one; nothing older than the retention) and what its CSV export can do
 in a spreadsheet are pinned here, next to what the content team needs from it.
 """
+
 import csv
 import hashlib
 import io
@@ -14,8 +15,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.cli import main as cli_main
-from bot.unanswered import (PURGE_INTERVAL_S, InsecureSaltError, UnansweredLog, UnansweredQuestion,
-                            database_url, hash_sender, load_salt, shared_log)
+from bot.unanswered import (
+    PURGE_INTERVAL_S,
+    InsecureSaltError,
+    UnansweredLog,
+    UnansweredQuestion,
+    database_url,
+    hash_sender,
+    load_salt,
+    shared_log,
+)
 from tests.dialogue.conftest import Conversation
 
 # This file's own salt (the log requires at least 16 bytes), so hashes can be checked here.
@@ -36,10 +45,15 @@ def test_not_found_is_recorded_with_what_the_nlu_said(kg):
     [row] = shared_log().rows()
     assert row["text"] == "抑郁症怎么治疗"
     assert row["reason"] == "empty_property" and row["disease"] == "抑郁症"
-    assert (row["intent"], row["sub_intent"], row["sub_intent_confidence"]) == ("diagnosis", "treatment", 0.93)
+    assert (row["intent"], row["sub_intent"], row["sub_intent_confidence"]) == (
+        "diagnosis",
+        "treatment",
+        0.93,
+    )
     assert row["intent_confidence"] == pytest.approx(0.99)
-    assert row["entities"] == [{"entity": "disease", "value": "抑郁症", "text": "抑郁症", "linked": True,
-                                "start": 0, "end": 3}]
+    assert row["entities"] == [
+        {"entity": "disease", "value": "抑郁症", "text": "抑郁症", "linked": True, "start": 0, "end": 3}
+    ]
     assert before <= datetime.fromisoformat(row["asked_at"]) <= datetime.now(timezone.utc)
     expected = hashlib.sha256(SALT.encode() + b"\x00" + b"patient-42").hexdigest()
     assert row["sender_hash"] == expected and "patient-42" not in json.dumps(row, ensure_ascii=False)
@@ -50,8 +64,11 @@ def test_each_reason(kg):
     chat.say("火星综合症怎么治疗", sub_intent="treatment", diseases=["火星综合症"])
     chat.say("糖尿病治疗要多少钱", sub_intent="other", confidence=0.9, diseases=["糖尿病"])
     chat.say("气胸是什么病", sub_intent="definition", diseases=["气胸"])
-    assert [r["reason"] for r in shared_log().rows()] == ["unknown_disease", "unsupported_question",
-                                                          "empty_property"]
+    assert [r["reason"] for r in shared_log().rows()] == [
+        "unknown_disease",
+        "unsupported_question",
+        "empty_property",
+    ]
 
 
 def test_answers_and_other_strategies_are_not_recorded(kg):
@@ -109,11 +126,19 @@ def test_unknown_reasons_are_rejected():
 def filled_log(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     log = UnansweredLog(url, salt=CLI_SALT)
-    log.record(UnansweredQuestion(text="抑郁症怎么治疗", sender_id="u1", reason="empty_property",
-                                  intent="diagnosis", sub_intent="treatment", sub_intent_confidence=0.9,
-                                  entities=[{"entity": "disease", "value": "抑郁症", "text": "抑郁症"}],
-                                  disease="抑郁症"))
-    log.record(UnansweredQuestion(text="看病能报销吗, \"医保\"", sender_id="u2", reason="unsupported_question"))
+    log.record(
+        UnansweredQuestion(
+            text="抑郁症怎么治疗",
+            sender_id="u1",
+            reason="empty_property",
+            intent="diagnosis",
+            sub_intent="treatment",
+            sub_intent_confidence=0.9,
+            entities=[{"entity": "disease", "value": "抑郁症", "text": "抑郁症"}],
+            disease="抑郁症",
+        )
+    )
+    log.record(UnansweredQuestion(text='看病能报销吗, "医保"', sender_id="u2", reason="unsupported_question"))
     return url
 
 
@@ -127,9 +152,11 @@ def test_cli_list(filled_log, capsys):
 
 def test_cli_export_csv_to_a_file(filled_log, tmp_path, capsys):
     target = tmp_path / "out.csv"
-    assert cli_main(["unanswered", "export", "--db", filled_log, "--format", "csv", "--out", str(target)]) == 0
+    assert (
+        cli_main(["unanswered", "export", "--db", filled_log, "--format", "csv", "--out", str(target)]) == 0
+    )
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert [r["text"] for r in rows] == ["抑郁症怎么治疗", "看病能报销吗, \"医保\""]
+    assert [r["text"] for r in rows] == ["抑郁症怎么治疗", '看病能报销吗, "医保"']
     assert json.loads(rows[0]["entities"])[0]["value"] == "抑郁症"
     assert rows[0]["sender_hash"] == hash_sender("u1", CLI_SALT)
 
@@ -149,8 +176,12 @@ def test_cli_uses_the_environment_url(filled_log, monkeypatch, capsys):
 # -- what the log keeps of the text ------------------------------------------------------
 def test_identifying_text_is_redacted_before_it_is_stored(kg):
     chat = Conversation(sender_id="his:0012345")
-    chat.say("我叫张三，电话13812345678，抑郁症怎么治疗", sub_intent="treatment", confidence=0.93,
-             diseases=["抑郁症"])
+    chat.say(
+        "我叫张三，电话13812345678，抑郁症怎么治疗",
+        sub_intent="treatment",
+        confidence=0.93,
+        diseases=["抑郁症"],
+    )
     [row] = shared_log().rows()
     assert row["text"] == "我叫[姓名]，电话[电话]，抑郁症怎么治疗"
     stored = json.dumps(row, ensure_ascii=False)
@@ -161,9 +192,14 @@ def test_identifying_text_is_redacted_before_it_is_stored(kg):
 
 def test_a_lone_surrogate_is_removed_before_the_database_sees_it(tmp_path):
     log = UnansweredLog(f"sqlite:///{tmp_path / 'q.sqlite3'}", salt=CLI_SALT)
-    log.record(UnansweredQuestion(text="抑郁症怎么治疗\ud800", sender_id="u\udfff", reason="empty_property",
-                                  entities=[{"entity": "disease", "value": "抑郁症", "text": "抑郁症",
-                                             "start": 0, "end": 3}]))
+    log.record(
+        UnansweredQuestion(
+            text="抑郁症怎么治疗\ud800",
+            sender_id="u\udfff",
+            reason="empty_property",
+            entities=[{"entity": "disease", "value": "抑郁症", "text": "抑郁症", "start": 0, "end": 3}],
+        )
+    )
     [row] = log.rows()
     assert row["text"] == "抑郁症怎么治疗"
     assert (row["entities"][0]["start"], row["entities"][0]["end"]) == (0, 3)
@@ -172,16 +208,35 @@ def test_a_lone_surrogate_is_removed_before_the_database_sees_it(tmp_path):
 
 def test_entities_and_the_disease_are_cleaned_and_redacted(tmp_path):
     log = UnansweredLog(f"sqlite:///{tmp_path / 'q.sqlite3'}", salt=CLI_SALT, retention_days=90)
-    log.record(UnansweredQuestion(
-        text="\x00我是李四\ud83d，火星\u200b综合症怎么治", sender_id="u", reason="unknown_disease",
-        entities=[{"entity": "disease", "value": "火星综合症", "text": "火星\u200b综合症", "start": 7, "end": 13},
-                  {"entity": "symptom", "value": "13812345678\udfff", "text": "13812345678", "extra": "dropped"}],
-        disease="我叫张三\ud800"))
+    log.record(
+        UnansweredQuestion(
+            text="\x00我是李四\ud83d，火星\u200b综合症怎么治",
+            sender_id="u",
+            reason="unknown_disease",
+            entities=[
+                {
+                    "entity": "disease",
+                    "value": "火星综合症",
+                    "text": "火星\u200b综合症",
+                    "start": 7,
+                    "end": 13,
+                },
+                {
+                    "entity": "symptom",
+                    "value": "13812345678\udfff",
+                    "text": "13812345678",
+                    "extra": "dropped",
+                },
+            ],
+            disease="我叫张三\ud800",
+        )
+    )
     [row] = log.rows()
     assert row["text"] == "我是[姓名]，火星综合症怎么治"
     assert row["entities"] == [
         {"entity": "disease", "value": "火星综合症", "text": "火星综合症"},
-        {"entity": "symptom", "value": "[电话]", "text": "[电话]"}]
+        {"entity": "symptom", "value": "[电话]", "text": "[电话]"},
+    ]
     assert row["disease"] == "我叫[姓名]"
 
 
@@ -193,7 +248,7 @@ def test_an_empty_or_short_salt_file_is_refused(monkeypatch, tmp_path, content):
     salt_file.write_text(content)
     with pytest.raises(InsecureSaltError, match="at least 16"):
         load_salt(salt_file)
-    assert salt_file.read_text() == content   # left for a person to look at, never rewritten
+    assert salt_file.read_text() == content  # left for a person to look at, never rewritten
 
 
 @pytest.mark.parametrize("value", ["", "short", "test-salt"])
@@ -231,7 +286,7 @@ def test_a_failed_salt_write_leaves_no_salt_file(monkeypatch, tmp_path):
     monkeypatch.setattr(bot.unanswered.os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space left"):
         load_salt(salt_file)
-    assert list(salt_file.parent.iterdir()) == []       # neither an empty salt nor a temporary file
+    assert list(salt_file.parent.iterdir()) == []  # neither an empty salt nor a temporary file
     monkeypatch.setattr(bot.unanswered.os, "fsync", real_fsync)
     assert len(load_salt(salt_file)) == 64
 
@@ -245,7 +300,7 @@ def test_a_process_that_loses_the_race_uses_the_winners_salt(monkeypatch, tmp_pa
     real_link = os.link
 
     def link_after_the_other_process(source, target):
-        salt_file.write_text(winner)          # the other process linked its salt first
+        salt_file.write_text(winner)  # the other process linked its salt first
         real_link(source, target)
 
     monkeypatch.setattr(bot.unanswered.os, "link", link_after_the_other_process)
@@ -276,8 +331,12 @@ def test_racing_threads_all_get_the_same_salt(monkeypatch, tmp_path):
 
 # -- retention -------------------------------------------------------------------------------
 def _question(days_ago: float, text: str = "抑郁症怎么治疗") -> UnansweredQuestion:
-    return UnansweredQuestion(text=text, sender_id="u", reason="empty_property",
-                              asked_at=datetime.now(timezone.utc) - timedelta(days=days_ago))
+    return UnansweredQuestion(
+        text=text,
+        sender_id="u",
+        reason="empty_property",
+        asked_at=datetime.now(timezone.utc) - timedelta(days=days_ago),
+    )
 
 
 def test_purge_deletes_only_the_old_questions(tmp_path):
@@ -300,7 +359,7 @@ def test_purge_needs_a_positive_whole_number_of_days(tmp_path, days):
 def test_times_in_other_zones_are_stored_in_utc(tmp_path):
     log = UnansweredLog(f"sqlite:///{tmp_path / 'q.sqlite3'}", salt=CLI_SALT)
     beijing = timezone(timedelta(hours=8))
-    asked = datetime.now(beijing) - timedelta(days=90, hours=-4)   # 89 days 20 hours ago
+    asked = datetime.now(beijing) - timedelta(days=90, hours=-4)  # 89 days 20 hours ago
     log.record(UnansweredQuestion(text="x", sender_id="u", reason="empty_property", asked_at=asked))
     assert datetime.fromisoformat(log.rows()[0]["asked_at"]) == asked
     assert log.purge(90) == 0 and log.purge(89) == 1
@@ -308,9 +367,10 @@ def test_times_in_other_zones_are_stored_in_utc(tmp_path):
 
 def test_recording_purges_expired_questions_at_most_hourly(tmp_path):
     now = [1000.0]
-    log = UnansweredLog(f"sqlite:///{tmp_path / 'q.sqlite3'}", salt=CLI_SALT, retention_days=90,
-                        clock=lambda: now[0])
-    log.record(_question(200, "旧的一"))     # the first record purges (nothing yet), then inserts
+    log = UnansweredLog(
+        f"sqlite:///{tmp_path / 'q.sqlite3'}", salt=CLI_SALT, retention_days=90, clock=lambda: now[0]
+    )
+    log.record(_question(200, "旧的一"))  # the first record purges (nothing yet), then inserts
     log.record(_question(200, "旧的二"))
     now[0] += PURGE_INTERVAL_S - 1
     log.record(_question(0, "新的一"))
@@ -340,12 +400,14 @@ def test_the_retention_setting_must_be_a_positive_whole_number(settings_file, da
 
 # -- the export and the purge command ---------------------------------------------------------
 def test_csv_cells_that_look_like_formulas_are_neutralised():
-    from bot.cli_unanswered import format_rows
+    from bot.cli.unanswered import format_rows
     from bot.unanswered import COLUMNS
 
-    texts = ["=HYPERLINK(\"http://x\",\"点\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "正常 =1", "'已引"]
-    rows = [dict({c: None for c in COLUMNS}, id=i, text=t, entities=[], disease="=1" if i == 0 else None)
-            for i, t in enumerate(texts)]
+    texts = ['=HYPERLINK("http://x","点")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "正常 =1", "'已引"]
+    rows = [
+        dict(dict.fromkeys(COLUMNS), id=i, text=t, entities=[], disease="=1" if i == 0 else None)
+        for i, t in enumerate(texts)
+    ]
     parsed = list(csv.DictReader(io.StringIO(format_rows(rows, "csv"), newline="")))
     assert [r["text"] for r in parsed] == ["'" + t for t in texts[:6]] + texts[6:]
     assert parsed[0]["disease"] == "'=1" and parsed[0]["entities"] == "[]"
@@ -354,8 +416,9 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
 
 def test_cli_export_csv_neutralises_a_recorded_formula(tmp_path):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
-    UnansweredLog(url, salt=CLI_SALT).record(UnansweredQuestion(text="=1+1", sender_id="u",
-                                                                reason="unsupported_question"))
+    UnansweredLog(url, salt=CLI_SALT).record(
+        UnansweredQuestion(text="=1+1", sender_id="u", reason="unsupported_question")
+    )
     target = tmp_path / "out.csv"
     assert cli_main(["unanswered", "export", "--db", url, "--out", str(target)]) == 0
     [row] = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))

@@ -7,6 +7,7 @@ crashes on messages over about 4 KB, hence the small write batches here. The
 FalkorDB tests skip only when its binaries cannot be fetched
 (``scripts/fetch_falkordb.sh``, which CI runs before pytest).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,8 @@ from tests.kg.falkordb_server import PROJECT_ROOT, FalkorDBServer, fetch_binarie
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MINI_KG = DATA_DIR / "mini_kg.jsonl"
-BOLT_BATCH_SIZE = 10   # rows per Bolt message: small enough for FalkorDB's ~4 KB limit
-BOLT_TIMEOUT = 1.0     # seconds to connect + handshake on localhost
+BOLT_BATCH_SIZE = 10  # rows per Bolt message: small enough for FalkorDB's ~4 KB limit
+BOLT_TIMEOUT = 1.0  # seconds to connect + handshake on localhost
 
 
 @pytest.fixture(scope="session")
@@ -98,13 +99,22 @@ def any_store(request):
     return request.getfixturevalue("embedded_store" if request.param == "embedded" else "bolt_store")
 
 
-def run_cli(*args: str, env: Dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: Dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run ``python -m bot <args>`` from the project root; returns the finished process."""
-    full_env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), TF_CPP_MIN_LOG_LEVEL="3",
-                    NEO4J_TIMEOUT=str(BOLT_TIMEOUT))
+    full_env = dict(
+        os.environ, PYTHONPATH=str(PROJECT_ROOT), TF_CPP_MIN_LOG_LEVEL="3", NEO4J_TIMEOUT=str(BOLT_TIMEOUT)
+    )
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def write_jsonl(path: Path, items: List[object]) -> Path:

@@ -6,6 +6,7 @@ on disk (``--save ''``, a temporary working directory) and are killed by :meth:`
 FalkorDB's Bolt endpoint is experimental: it crashes on messages over about 4 KB,
 so callers keep batches and strings small (see ``tests/kg/conftest.py``).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,13 @@ def fetch_binaries() -> bool:
         return True
     script = PROJECT_ROOT / "scripts" / "fetch_falkordb.sh"
     try:
-        subprocess.run(["bash", str(script)], check=True, timeout=300,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["bash", str(script)],
+            check=True,
+            timeout=300,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     except (subprocess.SubprocessError, OSError):
         return False
     return binaries_present()
@@ -71,16 +77,30 @@ class FalkorDBServer:
     def uri(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
-    def start(self, timeout: float = 10.0) -> "FalkorDBServer":
+    def start(self, timeout: float = 10.0) -> FalkorDBServer:
         folder = binaries_dir()
         self.redis_port, self.bolt_port = free_ports(2)
-        command = [str(folder / "redis-server"), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--dir", self._workdir.name,
-                   "--loadmodule", str((folder / "falkordb.so").resolve()),
-                   "BOLT_PORT", str(self.bolt_port)]
+        command = [
+            str(folder / "redis-server"),
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self._workdir.name,
+            "--loadmodule",
+            str((folder / "falkordb.so").resolve()),
+            "BOLT_PORT",
+            str(self.bolt_port),
+        ]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self._workdir.name)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, cwd=self._workdir.name
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -120,7 +140,7 @@ class FalkorDBServer:
         self.process = None
         self._workdir.cleanup()
 
-    def __enter__(self) -> "FalkorDBServer":
+    def __enter__(self) -> FalkorDBServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -6,6 +6,7 @@ builds a copy and swaps it in; these tests break the import part-way (an excepti
 killed process) and check the previous graph is intact, and that the Neo4j path's
 final count check speaks up.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -13,9 +14,10 @@ import sys
 
 import pytest
 
-from kg_queries import KnowledgeGraph, records, schema
+from kg_queries import records, schema
 from kg_queries.embedded_store import EmbeddedStore, staging_path
 from kg_queries.importer import import_files
+from kg_queries.questions import KnowledgeGraph
 from kg_queries.store import KGImportError
 from tests.kg.conftest import BOLT_TIMEOUT, MINI_KG, PROJECT_ROOT, write_jsonl
 from tests.kg.tricky import read_back, tricky_records
@@ -48,7 +50,7 @@ def _leftovers(path):
 def test_interrupted_import_leaves_the_previous_graph(fresh_embedded, tricky_file, monkeypatch, replace):
     before, graph = fresh_embedded.counts(), read_back(fresh_embedded)
     _break_after(monkeypatch, 3)
-    with pytest.raises(KGImportError, match="unchanged.*disk full"):
+    with pytest.raises(KGImportError, match=r"unchanged.*disk full"):
         import_files([tricky_file], fresh_embedded, replace=replace, progress=False)
     assert fresh_embedded.counts() == before and read_back(fresh_embedded) == graph
     assert KnowledgeGraph(fresh_embedded).ask("symptom", "感冒").found
@@ -88,8 +90,14 @@ def test_killed_import_leaves_the_graph_and_its_leftover_is_cleaned(tmp_path, tr
     with EmbeddedStore(path, read_only=False) as store:
         store.import_data(records.load_files([MINI_KG]), progress=False)
         before, graph = store.counts(), read_back(store)
-    done = subprocess.run([sys.executable, "-c", CRASH, str(path), str(tricky_file)], cwd=PROJECT_ROOT,
-                          env={"PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH, str(path), str(tricky_file)],
+        cwd=PROJECT_ROOT,
+        env={"PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 9, done.stderr
     assert _leftovers(path), "the killed import should have left its staging file"
     with EmbeddedStore(path, read_only=True) as reader:
@@ -119,13 +127,15 @@ def test_staging_file_is_next_to_the_graph(tmp_path):
 def test_cli_import_failure_is_one_line_and_changes_nothing(fresh_embedded, tricky_file, monkeypatch, capsys):
     import argparse
 
-    from bot import cli_kg
+    from bot.cli import kg as cli_kg
 
     before = fresh_embedded.counts()
     fresh_embedded.close()
     parser = argparse.ArgumentParser()
     cli_kg.register(parser.add_subparsers())
-    args = parser.parse_args(["kg", "import", "-q", str(tricky_file), "--store-path", str(fresh_embedded.path)])
+    args = parser.parse_args(
+        ["kg", "import", "-q", str(tricky_file), "--store-path", str(fresh_embedded.path)]
+    )
     _break_after(monkeypatch, 1)
     assert args.handler(args) == 1
     err = capsys.readouterr().err
@@ -149,8 +159,13 @@ def test_bolt_import_reports_counts_that_do_not_add_up(falkordb_server, mini_dat
     from kg_queries.neo4j_store import Neo4jStore
 
     real = writing.merge_relations_cypher
-    monkeypatch.setattr(writing, "merge_relations_cypher", lambda rel: (
-        "UNWIND $rows AS r RETURN count(r) AS n" if rel.name == "need_check" else real(rel)))
-    with Neo4jStore(falkordb_server.uri, batch_size=5, timeout=BOLT_TIMEOUT) as store:
-        with pytest.raises(KGImportError, match="need_check: expected"):
-            store.import_data(mini_data, progress=False)
+    monkeypatch.setattr(
+        writing,
+        "merge_relations_cypher",
+        lambda rel: "UNWIND $rows AS r RETURN count(r) AS n" if rel.name == "need_check" else real(rel),
+    )
+    with (
+        Neo4jStore(falkordb_server.uri, batch_size=5, timeout=BOLT_TIMEOUT) as store,
+        pytest.raises(KGImportError, match="need_check: expected"),
+    ):
+        store.import_data(mini_data, progress=False)

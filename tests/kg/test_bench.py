@@ -1,16 +1,17 @@
 """Benchmark helpers."""
+
 from __future__ import annotations
 
 import pytest
 
-from kg_queries.bench import BenchReport, ImportTiming, percentile
+from tools.bench.kg import BenchReport, ImportTiming, percentile
 
 
 def test_percentile_nearest_rank():
     samples = list(range(1, 101))  # 1..100
     assert percentile(samples, 50) == 50 and percentile(samples, 99) == 99 and percentile(samples, 100) == 100
     assert percentile([7.0], 99) == 7.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no samples"):
         percentile([], 50)
 
 

@@ -1,5 +1,6 @@
 """``kg check``: normalisation, cycle search, each planted contradiction, and a clean pass
 on the shipped data."""
+
 from __future__ import annotations
 
 import glob
@@ -7,21 +8,29 @@ import json
 
 import pytest
 
-from kg_queries.check import check_store, find_cycles, normalise_name
+from core.normalise import near_duplicate_key
+from kg_queries.check import check_store, find_cycles
 from tests.kg.conftest import PROJECT_ROOT, make_embedded, run_cli, write_jsonl
 
 
-@pytest.mark.parametrize("a, b", [
-    ("糖尿病", "糖尿"), ("Ｃ型肝炎", "c型肝炎"), ("过敏 性鼻炎", "过敏性鼻炎"), ("焦虑症", "焦虑"),
-    ("ＩｇＡ肾病", "IgA肾"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("糖尿病", "糖尿"),
+        ("Ｃ型肝炎", "c型肝炎"),
+        ("过敏 性鼻炎", "过敏性鼻炎"),
+        ("焦虑症", "焦虑"),
+        ("ＩｇＡ肾病", "IgA肾"),
+    ],
+)
 def test_near_duplicate_names_share_a_key(a, b):
-    assert normalise_name(a) == normalise_name(b)
+    assert near_duplicate_key(a) == near_duplicate_key(b)
 
 
 def test_distinct_names_keep_distinct_keys():
-    assert normalise_name("胃炎") != normalise_name("肠炎")
-    assert normalise_name("病") == "病"  # a lone 病 is not stripped to nothing
+    assert near_duplicate_key("胃炎") != near_duplicate_key("肠炎")
+    assert near_duplicate_key("病") == "病"  # a lone 病 is not stripped to nothing
+    assert near_duplicate_key("癌症") == "癌症"  # nor to one character: 癌 alone names nothing
 
 
 def test_find_cycles():
@@ -33,13 +42,21 @@ def test_find_cycles():
 
 BASE = {"desc": "描述", "symptom": ["咳嗽"], "cure_department": ["内科", "呼吸内科"]}
 PLANTS = {
-    "eat": ([{**BASE, "name": "甲病", "do_eat": ["苹果", "梨"], "not_eat": ["梨"]}],
-            "food both in do_eat and not_eat: 1: 甲病/梨"),
-    "self": ([{**BASE, "name": "乙病", "acompany": ["乙病", "丙病"]}],
-             "disease accompanying itself: 1: 乙病"),
-    "cycle": ([{**BASE, "name": "丁病", "cure_department": ["外科", "骨科"]},
-               {**BASE, "name": "戊病", "cure_department": ["骨科", "外科"]}],
-              "department cycles (belongs_to): 1: 外科 -> 骨科 -> 外科"),
+    "eat": (
+        [{**BASE, "name": "甲病", "do_eat": ["苹果", "梨"], "not_eat": ["梨"]}],
+        "food both in do_eat and not_eat: 1: 甲病/梨",
+    ),
+    "self": (
+        [{**BASE, "name": "乙病", "acompany": ["乙病", "丙病"]}],
+        "disease accompanying itself: 1: 乙病",
+    ),
+    "cycle": (
+        [
+            {**BASE, "name": "丁病", "cure_department": ["外科", "骨科"]},
+            {**BASE, "name": "戊病", "cure_department": ["骨科", "外科"]},
+        ],
+        "department cycles (belongs_to): 1: 外科 -> 骨科 -> 外科",
+    ),
 }
 
 
@@ -75,10 +92,14 @@ def test_report_contents(embedded_store):
 
 
 def test_near_duplicates_and_isolated_nodes_are_reported(tmp_path):
-    data = write_jsonl(tmp_path / "dup.jsonl", [
-        {"name": "哮喘", "symptom": ["咳嗽"]}, {"name": "哮喘病", "symptom": ["咳 嗽"]},
-        {"label": "Food", "name": "孤立食物"},
-    ])
+    data = write_jsonl(
+        tmp_path / "dup.jsonl",
+        [
+            {"name": "哮喘", "symptom": ["咳嗽"]},
+            {"name": "哮喘病", "symptom": ["咳 嗽"]},
+            {"label": "Food", "name": "孤立食物"},
+        ],
+    )
     with make_embedded(tmp_path / "kg", data) as store:
         report = check_store(store)
     assert report.ok  # warnings only
@@ -91,20 +112,37 @@ def test_same_report_on_both_stores(embedded_store, bolt_store):
 
 
 def test_names_that_confuse_matching_are_reported(tmp_path):
-    data = write_jsonl(tmp_path / "plain.jsonl", [{"name": "哮喘", "alias": ["气喘\u200b"], "symptom": ["咳嗽"]}])
+    data = write_jsonl(
+        tmp_path / "plain.jsonl", [{"name": "哮喘", "alias": ["气喘\u200b"], "symptom": ["咳嗽"]}]
+    )
     with make_embedded(tmp_path / "kg", data) as store:
         # the importer strips names, so plant the odd ones as another tool would write them
-        for name in (" 前空格", "尾空格\u3000", "控制\x07字符", "零宽\u200b空格", "零宽空格", "\u200b", "\u3000", "正常病"):
+        for name in (
+            " 前空格",
+            "尾空格\u3000",
+            "控制\x07字符",
+            "零宽\u200b空格",
+            "零宽空格",
+            "\u200b",
+            "\u3000",
+            "正常病",
+        ):
             store.run("CREATE (:Disease {name: $n, alias: []})", {"n": name})
         report = check_store(store)
         assert check_store(store).as_dict() == report.as_dict()  # deterministic
     assert report.ok  # warnings only
-    found = {kind: [(name, owner) for label, name, owner in entries]
-             for kind, entries in report.confusing_names.items()}
+    found = {
+        kind: [(name, owner) for label, name, owner in entries]
+        for kind, entries in report.confusing_names.items()
+    }
     assert found == {
         "leading or trailing whitespace": [(" 前空格", ""), ("\u3000", ""), ("尾空格\u3000", "")],
         "control characters": [("控制\x07字符", "")],
-        "zero-width or invisible characters": [("\u200b", ""), ("气喘\u200b", "哮喘"), ("零宽\u200b空格", "")],
+        "zero-width or invisible characters": [
+            ("\u200b", ""),
+            ("气喘\u200b", "哮喘"),
+            ("零宽\u200b空格", ""),
+        ],
         "empty after normalisation": [("\u200b", ""), ("\u3000", "")],
     }
     assert sorted(["零宽空格", "零宽\u200b空格"]) in report.near_duplicates["Disease"]
@@ -112,7 +150,9 @@ def test_names_that_confuse_matching_are_reported(tmp_path):
     assert "names that will confuse matching: 9" in text and "'控制\\x07字符'" in text
     assert "'气喘\\u200b' (alias of '哮喘')" in text
     as_json = json.loads(json.dumps(report.as_dict()))["confusing_names"]
-    assert {"label": "Disease", "name": "气喘\u200b", "alias_of": "哮喘"} in as_json["zero-width or invisible characters"]
+    assert {"label": "Disease", "name": "气喘\u200b", "alias_of": "哮喘"} in as_json[
+        "zero-width or invisible characters"
+    ]
 
 
 def test_clean_graph_has_no_confusing_names(embedded_store):
@@ -121,4 +161,4 @@ def test_clean_graph_has_no_confusing_names(embedded_store):
 
 @pytest.mark.parametrize("name", ["a\u200bb", "a\x00b", "a\ufeffb"])
 def test_normalisation_drops_invisible_characters(name):
-    assert normalise_name(name) == "ab"
+    assert near_duplicate_key(name) == "ab"

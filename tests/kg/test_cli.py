@@ -1,11 +1,14 @@
 """``python -m bot kg ...``: store selection, read-only queries, JSON output, synth, bench."""
+
 from __future__ import annotations
 
 import json
 import time
 
-from kg_queries import KGUnavailableError, open_store
-from kg_queries.store import load_kg_settings
+import pytest
+
+from kg_queries.factory import load_kg_settings, open_store
+from kg_queries.store import KGUnavailableError
 from tests.kg.conftest import MINI_KG, run_cli
 from tests.kg.falkordb_server import free_ports
 
@@ -15,8 +18,15 @@ def test_kg_embedded_path_and_store_path_choose_the_directory(tmp_path):
     done = run_cli("kg", "import", "-q", str(MINI_KG), env={"KG_EMBEDDED_PATH": str(by_env)})
     assert done.returncode == 0, done.stderr
     assert by_env.exists() and not by_flag.exists()
-    done = run_cli("kg", "import", "-q", str(MINI_KG), "--store-path", str(by_flag),
-                   env={"KG_EMBEDDED_PATH": str(by_env / "unused")})
+    done = run_cli(
+        "kg",
+        "import",
+        "-q",
+        str(MINI_KG),
+        "--store-path",
+        str(by_flag),
+        env={"KG_EMBEDDED_PATH": str(by_env / "unused")},
+    )
     assert done.returncode == 0, done.stderr
     assert by_flag.exists() and not (by_env / "unused").exists()
     stats = run_cli("kg", "stats", env={"KG_EMBEDDED_PATH": str(by_flag)})
@@ -38,10 +48,8 @@ def test_unreachable_neo4j_fails_fast_with_typed_error(monkeypatch):
     started = time.monotonic()
     store = open_store(kind="neo4j")
     try:
-        store.run("RETURN 1 AS x")
-        raise AssertionError("expected KGUnavailableError")
-    except KGUnavailableError as exc:
-        assert str(port) in str(exc)
+        with pytest.raises(KGUnavailableError, match=str(port)):
+            store.run("RETURN 1 AS x")
     finally:
         store.close()
     assert time.monotonic() - started < 3
@@ -65,10 +73,20 @@ def test_query_is_read_only_by_default_and_prints_json(tmp_path):
     assert json.loads(done.stdout) == [{"n": 19}]
     allowed = run_cli("kg", "query", write, "--write", "--store-path", str(path))
     assert allowed.returncode == 0, allowed.stderr
-    done = run_cli("kg", "query", "MATCH (d:Disease {name: $n}) RETURN d.cured_prob AS p", "--json",
-                   "--params", '{"n": "感冒"}', "--store-path", str(path))
+    done = run_cli(
+        "kg",
+        "query",
+        "MATCH (d:Disease {name: $n}) RETURN d.cured_prob AS p",
+        "--json",
+        "--params",
+        '{"n": "感冒"}',
+        "--store-path",
+        str(path),
+    )
     assert json.loads(done.stdout) == [{"p": "95%"}]
-    counted = run_cli("kg", "query", "MATCH (f:Food) RETURN count(f) AS n", "--json", "--store-path", str(path))
+    counted = run_cli(
+        "kg", "query", "MATCH (f:Food) RETURN count(f) AS n", "--json", "--store-path", str(path)
+    )
     assert json.loads(counted.stdout) == [{"n": 20}]
 
 
@@ -114,8 +132,24 @@ def test_bench_embedded_reports_every_lookup(tmp_path):
 
 
 def test_bench_over_bolt_refuses_a_filled_graph_unless_replace(falkordb_server):
-    args = ("kg", "bench", "--store", "neo4j", "--neo4j-uri", falkordb_server.uri, "--diseases", "15",
-            "--text-chars", "20", "--batch-size", "5", "--lookups", "3", "--json", "-q")
+    args = (
+        "kg",
+        "bench",
+        "--store",
+        "neo4j",
+        "--neo4j-uri",
+        falkordb_server.uri,
+        "--diseases",
+        "15",
+        "--text-chars",
+        "20",
+        "--batch-size",
+        "5",
+        "--lookups",
+        "3",
+        "--json",
+        "-q",
+    )
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -3,14 +3,16 @@
 FalkorDB's experimental Bolt endpoint crashes on a message over about 4 KB; that is
 used here as a real server crash.
 """
+
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from kg_queries import KGUnavailableError, KnowledgeGraph
 from kg_queries.neo4j_store import Neo4jStore
+from kg_queries.questions import KnowledgeGraph
+from kg_queries.store import KGUnavailableError
 from tests.kg.conftest import BOLT_TIMEOUT
 
 

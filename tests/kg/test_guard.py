@@ -1,5 +1,6 @@
 """The graph guard: every driver error typed, a timeout on a hung store, the circuit breaker,
 reconnection with backoff (kg_queries/guard.py)."""
+
 from __future__ import annotations
 
 import threading
@@ -12,8 +13,14 @@ from neo4j import exceptions as neo4j_errors
 from kg_queries.guard import CircuitBreaker, GuardedStore, GuardSettings, Reconnector
 from kg_queries.store import GraphStore, KGUnavailableError, KGWriteRefused
 
-FAST = GuardSettings(query_timeout=0.3, breaker_failures=3, breaker_cooldown=0.5, reconnect_min=0.2,
-                     reconnect_max=1.0, workers=2)
+FAST = GuardSettings(
+    query_timeout=0.3,
+    breaker_failures=3,
+    breaker_cooldown=0.5,
+    reconnect_min=0.2,
+    reconnect_max=1.0,
+    workers=2,
+)
 
 
 class ScriptedStore(GraphStore):
@@ -141,8 +148,9 @@ def test_reconnection_backs_off_and_never_blocks():
 
 
 def test_settings_come_from_endpoints_and_the_environment():
-    settings = GuardSettings.from_settings({"query_timeout": 2, "breaker_failures": 5},
-                                           env={"KG_QUERY_TIMEOUT": "1.5"})
+    settings = GuardSettings.from_settings(
+        {"query_timeout": 2, "breaker_failures": 5}, env={"KG_QUERY_TIMEOUT": "1.5"}
+    )
     assert (settings.query_timeout, settings.breaker_failures) == (1.5, 5)
     with pytest.raises(ValueError, match="breaker_failures"):
         GuardSettings.from_settings({"breaker_failures": 0}, env={})

@@ -1,11 +1,13 @@
 """The importer: both input shapes, bad records, idempotence, replace, producers, departments."""
+
 from __future__ import annotations
 
 import json
 
-from kg_queries import KnowledgeGraph, records
+from kg_queries import records
 from kg_queries.embedded_store import EmbeddedStore
 from kg_queries.importer import import_files
+from kg_queries.questions import KnowledgeGraph
 from tests.kg.conftest import MINI_KG, write_jsonl
 
 
@@ -25,14 +27,20 @@ def test_json_array_and_json_lines_give_the_same_graph(tmp_path, mini_data):
 def test_bad_records_reported_with_line_numbers_and_skipped(tmp_path):
     good = _lines()[:3]
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join([
-        json.dumps(good[0], ensure_ascii=False),
-        '{"name": "坏记录", "desc": ',                       # line 2: broken JSON
-        json.dumps(good[1], ensure_ascii=False),
-        json.dumps({"desc": "没有名字"}, ensure_ascii=False),  # line 4: no name
-        json.dumps({"name": "类型错", "symptom": [{"x": 1}]}, ensure_ascii=False),  # line 5: bad list
-        json.dumps(good[2], ensure_ascii=False),
-    ]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(good[0], ensure_ascii=False),
+                '{"name": "坏记录", "desc": ',  # line 2: broken JSON
+                json.dumps(good[1], ensure_ascii=False),
+                json.dumps({"desc": "没有名字"}, ensure_ascii=False),  # line 4: no name
+                json.dumps({"name": "类型错", "symptom": [{"x": 1}]}, ensure_ascii=False),  # line 5: bad list
+                json.dumps(good[2], ensure_ascii=False),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     with EmbeddedStore(tmp_path / "kg", read_only=False) as store:
         result = import_files([path], store, progress=False)
         names = {name for name, _ in KnowledgeGraph(store).names("Disease")}
@@ -58,8 +66,9 @@ def test_reimport_is_idempotent_over_bolt(bolt_store, mini_data):
 
 
 def test_reimport_merges_aliases_and_updates_properties(fresh_embedded):
-    path = write_jsonl(fresh_embedded.path.parent / "more.jsonl",
-                       [{"name": "感冒", "alias": ["着凉"], "desc": "新的描述"}])
+    path = write_jsonl(
+        fresh_embedded.path.parent / "more.jsonl", [{"name": "感冒", "alias": ["着凉"], "desc": "新的描述"}]
+    )
     with_counts = fresh_embedded.counts()
     import_files([path], fresh_embedded, progress=False)
     kg = KnowledgeGraph(fresh_embedded)
@@ -76,8 +85,10 @@ def test_replace_clears_first(fresh_embedded, tmp_path):
 
 
 def test_drug_detail_becomes_producer(embedded_store):
-    rows = embedded_store.run("MATCH (p:Producer)-[:production]->(d:Drug) "
-                              "RETURN p.name AS producer, d.name AS drug ORDER BY producer, drug")
+    rows = embedded_store.run(
+        "MATCH (p:Producer)-[:production]->(d:Drug) "
+        "RETURN p.name AS producer, d.name AS drug ORDER BY producer, drug"
+    )
     pairs = {(r["producer"], r["drug"]) for r in rows}
     assert ("华康", "感冒灵") in pairs and ("华康", "奥美拉唑") in pairs
     assert ("联邦制药", "阿莫西林") in pairs and ("东岳制药", "布洛芬") in pairs
@@ -85,13 +96,15 @@ def test_drug_detail_becomes_producer(embedded_store):
 
 
 def test_department_hierarchy(embedded_store):
-    rows = embedded_store.run("MATCH (c:Department)-[:belongs_to]->(p:Department) "
-                              "RETURN c.name AS child, p.name AS parent")
+    rows = embedded_store.run(
+        "MATCH (c:Department)-[:belongs_to]->(p:Department) RETURN c.name AS child, p.name AS parent"
+    )
     parents = {r["child"]: r["parent"] for r in rows}
     assert parents["呼吸内科"] == "内科" and parents["骨科"] == "外科" and parents["眼科"] == "五官科"
     assert len(rows) == 8
-    leaf = embedded_store.run("MATCH (d:Disease {name: '感冒'})-[:cure_department]->(x:Department) "
-                              "RETURN x.name AS name")
+    leaf = embedded_store.run(
+        "MATCH (d:Disease {name: '感冒'})-[:cure_department]->(x:Department) RETURN x.name AS name"
+    )
     assert [r["name"] for r in leaf] == ["呼吸内科"]
 
 
@@ -106,8 +119,11 @@ def test_names_with_csv_special_characters_survive_the_bulk_path(tmp_path):
 
 def test_text_that_is_not_unicode_is_a_bad_record(tmp_path):
     path = tmp_path / "surrogate.jsonl"
-    path.write_text('{"name": "好病", "symptom": ["咳嗽"]}\n{"name": "坏\\ud800病"}\n'
-                    '{"name": "坏症病", "symptom": ["\\udfff"]}\n', encoding="utf-8")
+    path.write_text(
+        '{"name": "好病", "symptom": ["咳嗽"]}\n{"name": "坏\\ud800病"}\n'
+        '{"name": "坏症病", "symptom": ["\\udfff"]}\n',
+        encoding="utf-8",
+    )
     data = records.load_files([path])
     assert [(p.line, "surrogate" in p.message) for p in data.problems] == [(2, True), (3, True)]
     assert list(data.nodes["Disease"]) == ["好病"]

@@ -1,10 +1,12 @@
 """User text only ever travels as a query parameter: a Cypher injection attempt in a
 disease name is just a name that does not exist, and the graph stays intact."""
+
 from __future__ import annotations
 
 import pytest
 
-from kg_queries import QUESTION_TYPES, KnowledgeGraph, schema
+from kg_queries import schema
+from kg_queries.questions import QUESTION_TYPES, KnowledgeGraph
 
 ATTACKS = (
     "感冒'}) MATCH (n) DETACH DELETE n //",
@@ -62,7 +64,9 @@ def test_quotes_and_backslashes_round_trip_through_bolt(falkordb_server):
     with Neo4jStore(falkordb_server.uri, batch_size=2, timeout=BOLT_TIMEOUT) as store:
         report = store.import_data(data, progress=False)
         kg = KnowledgeGraph(store)
-        assert report.counts[schema.DISEASE] == len(ODD_NAMES) and report.counts["has_symptom"] == len(ODD_NAMES)
+        assert report.counts[schema.DISEASE] == len(ODD_NAMES) and report.counts["has_symptom"] == len(
+            ODD_NAMES
+        )
         assert [name for name, _ in kg.names(schema.DISEASE)] == sorted(ODD_NAMES)
         for name in ODD_NAMES:
             assert kg.ask("definition", name).items == [f"{name}的描述"]

@@ -1,8 +1,9 @@
 """The synthetic file has the shape of the public dataset."""
+
 from __future__ import annotations
 
 from kg_queries import records, schema
-from kg_queries.synth import write_file
+from tools.kg_synth import write_file
 
 
 def test_full_size_file_matches_the_public_dataset(tmp_path):

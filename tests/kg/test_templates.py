@@ -1,11 +1,12 @@
 """Every Cypher template gives identical results on the embedded store and on a real
 Bolt server (FalkorDB through the Neo4j store), on the same mini graph."""
+
 from __future__ import annotations
 
 import pytest
 
-from kg_queries import QUESTION_TYPES, KnowledgeGraph, schema
-from kg_queries.questions import CYPHER_DIR
+from kg_queries import schema
+from kg_queries.questions import CYPHER_DIR, QUESTION_TYPES, KnowledgeGraph
 
 MISSING = "不存在的病"
 SYMPTOM_SETS = (["发热", "咳嗽"], ["头痛"], ["瘙痒", "皮疹", "不存在"], ["疼痛"], ["胸痛", "气促", "发热"])

@@ -4,13 +4,15 @@ Why: a real hospital file stopped mid-import on a drug name with a comma, leavin
 symptoms but no drugs; these tests import generated names holding every awkward
 character (seeded) and compare the whole graph read back with what was parsed.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from kg_queries import KnowledgeGraph, records, schema
+from kg_queries import records, schema
 from kg_queries.embedded_store import COPY_OPTIONS, EmbeddedStore, split_for_csv, write_csv
 from kg_queries.importer import import_files
+from kg_queries.questions import KnowledgeGraph
 from tests.kg.conftest import BOLT_TIMEOUT, write_jsonl
 from tests.kg.tricky import NUL, PIECES, expected_graph, read_back, tricky_records
 
@@ -46,7 +48,10 @@ def test_embedded_store_gives_every_name_and_text_back(tmp_path, tricky_file):
 
 def test_relations_with_line_breaks_or_nul_bypass_the_csv():
     pairs = [("a", "b,c"), ("a\nb", "c"), ("a", "b\r"), ("x\x00", "y"), ('"q"', "\t")]
-    assert split_for_csv(pairs) == ([("a", "b,c"), ('"q"', "\t")], [("a\nb", "c"), ("a", "b\r"), ("x\x00", "y")])
+    assert split_for_csv(pairs) == (
+        [("a", "b,c"), ('"q"', "\t")],
+        [("a\nb", "c"), ("a", "b\r"), ("x\x00", "y")],
+    )
 
 
 def test_csv_dialect_survives_a_late_quoted_comma(tmp_path):

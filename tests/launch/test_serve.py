@@ -1,5 +1,6 @@
 """``python -m bot serve`` / ``actions``: the API needs a secret, servers bind 127.0.0.1,
 and no server starts without a complete model archive."""
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli_serve
 from bot.cli import build_parser
-from bot.cli_serve import LaunchError, api_arguments, check_model, serve_command, server_environment
+from bot.cli import serve as cli_serve
+from bot.cli.serve import LaunchError, api_arguments, check_model, serve_command, server_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,13 @@ def test_the_api_needs_a_token_or_a_jwt_secret():
     with pytest.raises(LaunchError, match="RASA_API_TOKEN"):
         api_arguments({})
     assert api_arguments({"RASA_API_TOKEN": "t"}) == ["--enable-api", "--auth-token", "t"]
-    assert api_arguments({"RASA_JWT_SECRET": "s"}) == ["--enable-api", "--jwt-secret", "s", "--jwt-method", "HS256"]
+    assert api_arguments({"RASA_JWT_SECRET": "s"}) == [
+        "--enable-api",
+        "--jwt-secret",
+        "s",
+        "--jwt-method",
+        "HS256",
+    ]
 
 
 def test_without_api_no_flag_enables_it(tmp_path):
@@ -55,8 +62,9 @@ def test_missing_empty_and_truncated_models_are_refused(tmp_path):
 
 
 def run_cli(*args: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_serve_refuses_the_api_without_a_secret_and_says_how(tmp_path):

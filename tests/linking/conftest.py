@@ -1,4 +1,5 @@
 """A small real embedded graph and a trained EntityLinker over it, shared by the linking tests."""
+
 import json
 
 import pytest
@@ -8,13 +9,19 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from kg_queries import open_store
+from kg_queries.factory import open_store
 from kg_queries.importer import import_files
 from slots.entity_linker import EntityLinker
 
 RECORDS = [
-    {"name": "糖尿病", "alias": ["消渴症"], "symptom": ["多饮", "多尿"], "check": ["空腹血糖"],
-     "common_drug": ["二甲双胍片"], "cure_department": ["内分泌科"]},
+    {
+        "name": "糖尿病",
+        "alias": ["消渴症"],
+        "symptom": ["多饮", "多尿"],
+        "check": ["空腹血糖"],
+        "common_drug": ["二甲双胍片"],
+        "cure_department": ["内分泌科"],
+    },
     {"name": "2型糖尿病", "symptom": ["多饮"], "acompany": ["糖尿病"]},
     {"name": "高血压", "symptom": ["头痛", "头晕", "亚健康"], "not_eat": ["咸菜"]},
     {"name": "感冒", "alias": ["伤风"], "symptom": ["头痛", "发热"]},
@@ -63,5 +70,12 @@ def run(component, text, entities=None):
 def mention(text, surface, entity, extractor="BertBilstmCrfExtractor", confidence=0.8, **extra):
     """A neural-style (unlinked, surface-as-value) entity for ``surface`` in ``text``."""
     start = text.index(surface)
-    return {"entity": entity, "start": start, "end": start + len(surface), "value": surface,
-            "confidence_entity": confidence, "extractor": extractor, **extra}
+    return {
+        "entity": entity,
+        "start": start,
+        "end": start + len(surface),
+        "value": surface,
+        "confidence_entity": confidence,
+        "extractor": extractor,
+        **extra,
+    }

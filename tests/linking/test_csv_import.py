@@ -1,12 +1,13 @@
 """CSV question logs -> Rasa NLU YAML: label mapping, bad rows with line numbers, GBK, Rasa loading."""
+
 from pathlib import Path
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import csv_import
 from bot.cli import main as cli_main
-from intents.votes import gold_sub_intent
+from neural.data import gold_sub_intent
+from tools import csv_import
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP = """\
@@ -45,13 +46,15 @@ def test_import_maps_labels_and_loads_in_rasa(tmp_path, encoding):
     csv_path, map_path = _write(tmp_path, encoding=encoding)
     out = tmp_path / "out" / "imported.yml"
     result = csv_import.import_csv(csv_path, "question", "label", map_path, out)
-    assert _examples(out) == sorted([
-        ("你好呀", "greet", None),
-        ("感冒会头痛吗", "diagnosis", "symptom"),
-        ("肝硬化能治好吗", "diagnosis", "cure_rate"),
-        ("再见", "goodbye", None),                       # our own intent names map to themselves
-        ("【高血压】(disease)吃什么", "diagnosis", "treatment"),  # no accidental entity markup
-    ])
+    assert _examples(out) == sorted(
+        [
+            ("你好呀", "greet", None),
+            ("感冒会头痛吗", "diagnosis", "symptom"),
+            ("肝硬化能治好吗", "diagnosis", "cure_rate"),
+            ("再见", "goodbye", None),  # our own intent names map to themselves
+            ("【高血压】(disease)吃什么", "diagnosis", "treatment"),  # no accidental entity markup
+        ]
+    )
     assert result.duplicates == 2 and result.rows == 10
     assert result.problems == [
         "line 4: empty question; skipped",
@@ -64,8 +67,24 @@ def test_import_maps_labels_and_loads_in_rasa(tmp_path, encoding):
 def test_cli_reports_problems_and_writes(tmp_path, capsys):
     csv_path, map_path = _write(tmp_path)
     out = tmp_path / "imported.yml"
-    assert cli_main(["data", "import-csv", str(csv_path), "--text-col", "question", "--label-col", "label",
-                     "--map", str(map_path), "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "data",
+                "import-csv",
+                str(csv_path),
+                "--text-col",
+                "question",
+                "--label-col",
+                "label",
+                "--map",
+                str(map_path),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert "line 5: unknown label '挂号'; skipped" in captured.err
     assert "wrote 5 examples from 10 rows" in captured.out
@@ -83,7 +102,10 @@ def test_missing_column_and_bad_map_are_clear_errors(tmp_path, capsys):
     bad.write_text("寒暄: {intent: greet, sub_intent: symptom}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs intent diagnosis"):
         csv_import.load_map(bad)
-    assert cli_main(["data", "import-csv", str(tmp_path / "nope.csv"), "--text-col", "q", "--label-col", "l"]) == 2
+    assert (
+        cli_main(["data", "import-csv", str(tmp_path / "nope.csv"), "--text-col", "q", "--label-col", "l"])
+        == 2
+    )
     assert "nope.csv" in capsys.readouterr().err
 
 
@@ -95,6 +117,11 @@ def test_no_usable_rows_is_an_error(tmp_path):
 
 def test_shipped_example_imports(tmp_path):
     out = tmp_path / "imported.yml"
-    result = csv_import.import_csv(ROOT / "docs/examples/hospital_questions.csv", "问题", "类别",
-                                   ROOT / "docs/examples/hospital_label_map.yml", out)
+    result = csv_import.import_csv(
+        ROOT / "docs/examples/hospital_questions.csv",
+        "问题",
+        "类别",
+        ROOT / "docs/examples/hospital_label_map.yml",
+        out,
+    )
     assert result.n_examples == len(load_data(str(out)).intent_examples) >= 10

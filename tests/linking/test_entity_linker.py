@@ -5,7 +5,8 @@ from rasa.engine.graph import ExecutionContext
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from slots import text_normalise as tn
+from core.normalise import match_key_with_offsets
+from slots import pinyin_similarity as ps
 from slots.entity_linker import EntityLinker, merge_entities
 from slots.link_index import LinkIndex
 
@@ -17,20 +18,23 @@ def _linked(linker, text, surface, entity="disease"):
     return e["value"], e["link_method"], e["linked"]
 
 
-@pytest.mark.parametrize("surface,entity,value,method", [
-    ("糖尿病", "disease", "糖尿病", "exact"),
-    ("伤风", "disease", "感冒", "alias"),
-    ("头疼", "symptom", "头痛", "alias"),
-    ("PCOS", "disease", "多囊卵巢综合征", "alias"),
-    ("肥胖 症", "disease", "肥胖症", "normalised"),      # space
-    ("耳鸣病", "disease", "耳鸣", "normalised"),         # 病 added
-    ("糖尿", "disease", "糖尿病", "normalised"),         # 病 dropped
-    ("ｐｃｏｓ", "disease", "多囊卵巢综合征", "normalised"),  # full width, lower case
-    ("糖尿并", "disease", "糖尿病", "pinyin"),           # homophone
-    ("高血亚", "disease", "高血压", "pinyin"),
-    ("甲钻腺功能减退症", "disease", "甲状腺功能减退症", "pinyin"),  # zhuang ~ zuan (fuzzy pinyin)
-    ("糖尿病人", "disease", "糖尿病", "fuzzy"),          # extra character
-])
+@pytest.mark.parametrize(
+    "surface,entity,value,method",
+    [
+        ("糖尿病", "disease", "糖尿病", "exact"),
+        ("伤风", "disease", "感冒", "alias"),
+        ("头疼", "symptom", "头痛", "alias"),
+        ("PCOS", "disease", "多囊卵巢综合征", "alias"),
+        ("肥胖 症", "disease", "肥胖症", "normalised"),  # space
+        ("耳鸣病", "disease", "耳鸣", "normalised"),  # 病 added
+        ("糖尿", "disease", "糖尿病", "normalised"),  # 病 dropped
+        ("ｐｃｏｓ", "disease", "多囊卵巢综合征", "normalised"),  # full width, lower case
+        ("糖尿并", "disease", "糖尿病", "pinyin"),  # homophone
+        ("高血亚", "disease", "高血压", "pinyin"),
+        ("甲钻腺功能减退症", "disease", "甲状腺功能减退症", "pinyin"),  # zhuang ~ zuan (fuzzy pinyin)
+        ("糖尿病人", "disease", "糖尿病", "fuzzy"),  # extra character
+    ],
+)
 def test_link_methods(linker, surface, entity, value, method):
     text = f"请问{surface}怎么办"
     assert _linked(linker, text, surface, entity) == (value, method, True)
@@ -47,8 +51,9 @@ def test_linked_entity_keeps_surface_and_scores(linker):
 @pytest.fixture(scope="module")
 def keep_all_linker(kg_path, tmp_path_factory):
     """A linker that keeps every unlinked mention (no name-ending check)."""
-    config, storage, resource = train_linker(kg_path, tmp_path_factory.mktemp("keep_all"),
-                                             unlinked_min_name_endings=0)
+    config, storage, resource = train_linker(
+        kg_path, tmp_path_factory.mktemp("keep_all"), unlinked_min_name_endings=0
+    )
     return EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
 
 
@@ -60,28 +65,37 @@ def test_unlinkable_mentions_keep_surface(keep_all_linker, surface, entity):
     assert e["confidence_entity"] == 0.6
 
 
-@pytest.mark.parametrize("text,surface,kept", [
-    ("总是紧张睡不着，是不是焦虑症", "焦虑症", True),          # not in the graph, ends like its names (症)
-    ("我是不是得了火星病", "火星病", True),                   # 病
-    ("突然一侧手脚没力气，嘴角也歪了", "侧手脚没力气", False),   # a symptom phrase in a disease's place
-    ("腿上起了好多红疙瘩，很痒", "多红疙瘩", False),
-])
+@pytest.mark.parametrize(
+    "text,surface,kept",
+    [
+        ("总是紧张睡不着，是不是焦虑症", "焦虑症", True),  # not in the graph, ends like its names (症)
+        ("我是不是得了火星病", "火星病", True),  # 病
+        ("突然一侧手脚没力气，嘴角也歪了", "侧手脚没力气", False),  # a symptom phrase in a disease's place
+        ("腿上起了好多红疙瘩，很痒", "多红疙瘩", False),
+    ],
+)
 def test_unlinked_mention_must_end_like_a_graph_name(linker, keep_all_linker, text, surface, kept):
     entities = run(linker, text, [mention(text, surface, "disease", confidence=0.99)])
     assert [e["text"] for e in entities] == ([surface] if kept else [])
     assert [e["text"] for e in run(keep_all_linker, text, [mention(text, surface, "disease")])] == [surface]
     # a linked mention is never dropped, whatever it ends with
-    assert [e["value"] for e in run(linker, "伤风怎么办", [mention("伤风怎么办", "伤风", "disease")])] == ["感冒"]
+    assert [e["value"] for e in run(linker, "伤风怎么办", [mention("伤风怎么办", "伤风", "disease")])] == [
+        "感冒"
+    ]
 
 
 def test_scan_finds_typo_no_extractor_saw(linker):
     entities = run(linker, "我妈得了糖尿并怎么办")
-    assert [(e["start"], e["end"], e["entity"], e["value"], e["text"], e["link_method"], e["extractor"])
-            for e in entities] == [(4, 7, "disease", "糖尿病", "糖尿并", "pinyin", "EntityLinker")]
+    assert [
+        (e["start"], e["end"], e["entity"], e["value"], e["text"], e["link_method"], e["extractor"])
+        for e in entities
+    ] == [(4, 7, "disease", "糖尿病", "糖尿并", "pinyin", "EntityLinker")]
 
 
 def test_scan_finds_spaced_name_and_prefers_longest(linker):
-    assert [(e["value"], e["text"]) for e in run(linker, "2型糖 尿并要吃药吗")] == [("2型糖尿病", "2型糖 尿并")]
+    assert [(e["value"], e["text"]) for e in run(linker, "2型糖 尿并要吃药吗")] == [
+        ("2型糖尿病", "2型糖 尿并")
+    ]
 
 
 @pytest.mark.parametrize("text", ["今天天气不错", "糖料并是什么", "堂料并"])
@@ -98,23 +112,50 @@ def test_scan_respects_max_substitutions(kg_path, tmp_path):
 
 def test_scan_never_cuts_through_a_linked_mention(linker):
     text = "高血亚健康"
-    ac = {"entity": "symptom", "start": 2, "end": 5, "value": "亚健康", "text": "亚健康", "confidence_entity": 1.0,
-          "extractor": "AhoCorasickExtractor", "linked": True, "link_method": "exact"}
+    ac = {
+        "entity": "symptom",
+        "start": 2,
+        "end": 5,
+        "value": "亚健康",
+        "text": "亚健康",
+        "confidence_entity": 1.0,
+        "extractor": "AhoCorasickExtractor",
+        "linked": True,
+        "link_method": "exact",
+    }
     assert [e["value"] for e in run(linker, text)] == ["高血压"]
     assert run(linker, text, [ac]) == [ac]
 
 
 def test_dictionary_match_passes_through(linker):
     text = "伤风会头痛吗"
-    ac = [{"entity": "disease", "start": 0, "end": 2, "value": "感冒", "text": "伤风", "confidence_entity": 1.0,
-           "extractor": "AhoCorasickExtractor", "linked": True, "link_method": "alias"}]
+    ac = [
+        {
+            "entity": "disease",
+            "start": 0,
+            "end": 2,
+            "value": "感冒",
+            "text": "伤风",
+            "confidence_entity": 1.0,
+            "extractor": "AhoCorasickExtractor",
+            "linked": True,
+            "link_method": "alias",
+        }
+    ]
     assert run(linker, text, ac) == ac
 
 
 # --------------------------------------------------------------------------- merging
 def _e(start, end, value, linked, extractor="X", confidence=0.9, entity="disease"):
-    return {"entity": entity, "start": start, "end": end, "value": value, "linked": linked,
-            "confidence_entity": confidence, "extractor": extractor}
+    return {
+        "entity": entity,
+        "start": start,
+        "end": end,
+        "value": value,
+        "linked": linked,
+        "confidence_entity": confidence,
+        "extractor": extractor,
+    }
 
 
 def test_merge_prefers_linked_over_longer_unlinked():
@@ -141,13 +182,27 @@ def test_merge_keeps_disjoint_sorted_and_breaks_ties_by_confidence():
 
 def test_linker_merges_extractors_end_to_end(linker):
     text = "2型糖尿病会头疼吗"
-    ac = {"entity": "disease", "start": 2, "end": 5, "value": "糖尿病", "text": "糖尿病", "confidence_entity": 1.0,
-          "extractor": "AhoCorasickExtractor", "linked": True, "link_method": "exact"}
-    neural = [mention(text, "2型糖尿病", "disease"), mention(text, "头疼", "symptom"),
-              mention(text, "糖尿病", "disease")]
+    ac = {
+        "entity": "disease",
+        "start": 2,
+        "end": 5,
+        "value": "糖尿病",
+        "text": "糖尿病",
+        "confidence_entity": 1.0,
+        "extractor": "AhoCorasickExtractor",
+        "linked": True,
+        "link_method": "exact",
+    }
+    neural = [
+        mention(text, "2型糖尿病", "disease"),
+        mention(text, "头疼", "symptom"),
+        mention(text, "糖尿病", "disease"),
+    ]
     out = run(linker, text, [ac] + neural)
     assert [(e["text"], e["value"], e["link_method"]) for e in out] == [
-        ("2型糖尿病", "2型糖尿病", "exact"), ("头疼", "头痛", "alias")]
+        ("2型糖尿病", "2型糖尿病", "exact"),
+        ("头疼", "头痛", "alias"),
+    ]
 
 
 # --------------------------------------------------------------------------- training, persistence
@@ -166,16 +221,22 @@ def test_load_without_persisted_index_links_nothing(tmp_path):
     from rasa.engine.storage.resource import Resource
 
     storage = LocalModelStorage(tmp_path)
-    component = EntityLinker.load(EntityLinker.get_default_config(), storage, Resource("missing"),
-                                  ExecutionContext(None, "test"))
+    component = EntityLinker.load(
+        EntityLinker.get_default_config(), storage, Resource("missing"), ExecutionContext(None, "test")
+    )
     text = "糖尿病"
     [e] = run(component, text, [mention(text, "糖尿病", "disease")])
     assert (e["linked"], e["link_method"]) == (False, "none")
 
 
 def test_training_synonyms_become_aliases(kg_path, tmp_path):
-    example = Message(data={"text": "消渴病怎么治", "intent": "diagnosis", "entities": [
-        {"entity": "disease", "start": 0, "end": 3, "value": "糖尿病"}]})
+    example = Message(
+        data={
+            "text": "消渴病怎么治",
+            "intent": "diagnosis",
+            "entities": [{"entity": "disease", "start": 0, "end": 3, "value": "糖尿病"}],
+        }
+    )
     config, storage, resource = train_linker(kg_path, tmp_path, TrainingData([example]))
     loaded = EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
     text = "我有消渴病"
@@ -189,26 +250,38 @@ def test_unknown_label_is_a_clear_error(kg_path, tmp_path):
 
 # --------------------------------------------------------------------------- normalisation helpers
 def test_normalise_keeps_offsets():
-    text, origin = tn.normalise_with_offsets("Ａ 型-肝炎")
+    text, origin = match_key_with_offsets("Ａ 型-肝炎")
     assert text == "a型肝炎" and origin == [0, 2, 4, 5]
 
 
-@pytest.mark.parametrize("raw,fuzzy", [("zhuang", "zuan"), ("shi", "si"), ("niao", "liao"), ("bing", "bin"),
-                                       ("a", "a"), ("ng", "ng")])
+@pytest.mark.parametrize(
+    "raw,fuzzy",
+    [("zhuang", "zuan"), ("shi", "si"), ("niao", "liao"), ("bing", "bin"), ("a", "a"), ("ng", "ng")],
+)
 def test_fuzzy_syllable(raw, fuzzy):
-    assert tn.fuzzy_syllable(raw) == fuzzy
+    assert ps.fuzzy_syllable(raw) == fuzzy
 
 
 def test_pinyin_similarity():
-    assert tn.pinyin_similarity("糖尿并", "糖尿病") == (pytest.approx(1 - 0.25 / 3), True)
-    assert tn.pinyin_similarity("糖尿", "糖尿病") == (pytest.approx(1 - 1 / 3), False)
-    assert tn.pinyin_similarity("", "糖尿病") == (0.0, False)
+    assert ps.pinyin_similarity("糖尿并", "糖尿病") == (pytest.approx(1 - 0.25 / 3), True)
+    assert ps.pinyin_similarity("糖尿", "糖尿病") == (pytest.approx(1 - 1 / 3), False)
+    assert ps.pinyin_similarity("", "糖尿病") == (0.0, False)
 
 
 def test_scan_never_swallows_an_exact_mention(linker):
     text = "感冒怎么预防"
-    entities = [{"entity": "disease", "start": 0, "end": 2, "value": "感冒", "text": "感冒",
-                 "confidence_entity": 1.0, "extractor": "AhoCorasickExtractor", "linked": True,
-                 "link_method": "exact"}]
+    entities = [
+        {
+            "entity": "disease",
+            "start": 0,
+            "end": 2,
+            "value": "感冒",
+            "text": "感冒",
+            "confidence_entity": 1.0,
+            "extractor": "AhoCorasickExtractor",
+            "linked": True,
+            "link_method": "exact",
+        }
+    ]
     out = run(linker, text, entities)
     assert [(e["text"], e["value"]) for e in out if e["entity"] == "disease"] == [("感冒", "感冒")]

@@ -1,4 +1,5 @@
 """Tiny training data and tiny model sizes for fast component tests."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Type
@@ -55,9 +56,16 @@ nlu:
 
 # Sizes small enough that training takes a second or two.
 TINY: Dict[str, Any] = {
-    "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
-    "max_length": 32, "batch_size": 8, "learning_rate": 3e-3, "patience": 10,
-    "dev_fraction": 0.0, "char_dropout": 0.0,
+    "hidden_size": 32,
+    "num_layers": 1,
+    "num_heads": 2,
+    "intermediate_size": 64,
+    "max_length": 32,
+    "batch_size": 8,
+    "learning_rate": 3e-3,
+    "patience": 10,
+    "dev_fraction": 0.0,
+    "char_dropout": 0.0,
 }
 
 
@@ -92,8 +100,14 @@ def tiny_config(component: Type, **overrides: Any) -> Dict[str, Any]:
     return {**component.get_default_config(), **TINY, **overrides}
 
 
-def train_and_load(component: Type, config: Dict[str, Any], training_data: TrainingData,
-                   storage: LocalModelStorage, context: ExecutionContext, name: str = "component"):
+def train_and_load(
+    component: Type,
+    config: Dict[str, Any],
+    training_data: TrainingData,
+    storage: LocalModelStorage,
+    context: ExecutionContext,
+    name: str = "component",
+):
     """``create`` + ``train`` (which persists), then ``load`` a fresh instance from storage."""
     resource = Resource(name)
     trained = component.create(config, storage, resource, context)

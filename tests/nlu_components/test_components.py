@@ -1,8 +1,10 @@
 """Each neural component trains, persists, loads and processes messages with the right keys."""
+
 import pytest
 import torch
 from rasa.shared.nlu.training_data.message import Message
 
+from core.vocabulary import MAIN_INTENTS, SUB_INTENTS
 from intents import votes
 from intents.roberta_textcnn_classifier import RobertaTextCnnClassifier
 from intents.tinybert_rnn_classifier import TinyBertRnnClassifier
@@ -13,7 +15,8 @@ from tests.nlu_components.conftest import tiny_config, train_and_load
 def same_ranking(a, b):
     ranked_a, ranked_b = a.get("intent_ranking"), b.get("intent_ranking")
     return [r["name"] for r in ranked_a] == [r["name"] for r in ranked_b] and all(
-        x["confidence"] == pytest.approx(y["confidence"], abs=1e-5) for x, y in zip(ranked_a, ranked_b))
+        x["confidence"] == pytest.approx(y["confidence"], abs=1e-5) for x, y in zip(ranked_a, ranked_b)
+    )
 
 
 def parse(component, text):
@@ -30,12 +33,12 @@ def test_tinybert_rnn_learns_main_intents(training_data, storage, context):
         assert message.get("intent")["name"] == intent
         ranking = message.get("intent_ranking")
         assert [r["name"] for r in ranking][:1] == [intent]
-        assert {r["name"] for r in ranking} == set(votes.MAIN_INTENTS)
+        assert {r["name"] for r in ranking} == set(MAIN_INTENTS)
         assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-4)
         assert message.get(votes.INTENT_VOTES)["tinybert_rnn"] == ranking
     # the persisted copy predicts what the trained one does
     assert same_ranking(parse(trained, "您好呀"), parse(loaded, "您好呀"))
-    assert loaded.meta["labels"] == list(votes.MAIN_INTENTS)
+    assert loaded.meta["labels"] == list(MAIN_INTENTS)
 
 
 def test_tinybert_rnn_records_its_dev_accuracy_as_vote_weight(training_data, storage, context):
@@ -49,16 +52,16 @@ def test_tinybert_rnn_records_its_dev_accuracy_as_vote_weight(training_data, sto
 def test_roberta_textcnn_learns_sub_intents(training_data, storage, context):
     config = tiny_config(RobertaTextCnnClassifier, epochs=12, filters=16, learning_rate=5e-3)
     _, loaded = train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context)
-    assert loaded.meta["train_examples"] == 12          # diagnosis examples only
+    assert loaded.meta["train_examples"] == 12  # diagnosis examples only
     for text, sub in (("胃炎有什么症状", "symptom"), ("哮喘怎么治疗", "treatment")):
         message = parse(loaded, text)
         assert message.get(votes.SUB_INTENT)["name"] == sub
         ranking = message.get(votes.SUB_INTENT_RANKING)
-        assert {r["name"] for r in ranking} == set(votes.SUB_INTENTS)
+        assert {r["name"] for r in ranking} == set(SUB_INTENTS)
         assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=1e-4)
-        assert message.get(votes.SUB_INTENT_VOTES)["roberta_textcnn"] == ranking   # also a vote
+        assert message.get(votes.SUB_INTENT_VOTES)["roberta_textcnn"] == ranking  # also a vote
     # set for every message, also short small talk (shorter than the widest kernel)
-    assert parse(loaded, "嗨").get(votes.SUB_INTENT)["name"] in votes.SUB_INTENTS
+    assert parse(loaded, "嗨").get(votes.SUB_INTENT)["name"] in SUB_INTENTS
 
 
 def test_textcnn_scores_a_message_alone_as_in_a_padded_batch(training_data, storage, context):
@@ -73,8 +76,14 @@ def test_textcnn_scores_a_message_alone_as_in_a_padded_batch(training_data, stor
 
 
 def test_crf_extractor_outputs_unlinked_entities(training_data, storage, context):
-    config = tiny_config(BertBiLstmCrfExtractor, epochs=15, lstm_hidden=16, swap_prob=0.0,
-                         min_confidence=0.0, learning_rate=5e-3)
+    config = tiny_config(
+        BertBiLstmCrfExtractor,
+        epochs=15,
+        lstm_hidden=16,
+        swap_prob=0.0,
+        min_confidence=0.0,
+        learning_rate=5e-3,
+    )
     _, loaded = train_and_load(BertBiLstmCrfExtractor, config, training_data, storage, context)
     assert loaded.labels == ["O", "B-disease", "I-disease"]
     message = parse(loaded, "感冒有什么症状")
@@ -91,7 +100,13 @@ def test_crf_extractor_outputs_unlinked_entities(training_data, storage, context
 def test_crf_extractor_keeps_other_extractors_entities(training_data, storage, context):
     config = tiny_config(BertBiLstmCrfExtractor, epochs=1, lstm_hidden=8)
     _, loaded = train_and_load(BertBiLstmCrfExtractor, config, training_data, storage, context)
-    earlier = {"entity": "disease", "start": 0, "end": 2, "value": "感冒", "extractor": "AhoCorasickExtractor"}
+    earlier = {
+        "entity": "disease",
+        "start": 0,
+        "end": 2,
+        "value": "感冒",
+        "extractor": "AhoCorasickExtractor",
+    }
     message = Message(data={"text": "感冒有什么症状", "entities": [earlier]})
     loaded.process([message])
     assert message.get("entities")[0] == earlier
@@ -100,8 +115,9 @@ def test_crf_extractor_keeps_other_extractors_entities(training_data, storage, c
 def test_untrained_component_leaves_messages_alone(storage, context):
     from rasa.engine.storage.resource import Resource
 
-    loaded = TinyBertRnnClassifier.load(TinyBertRnnClassifier.get_default_config(), storage,
-                                        Resource("never-trained"), context)
+    loaded = TinyBertRnnClassifier.load(
+        TinyBertRnnClassifier.get_default_config(), storage, Resource("never-trained"), context
+    )
     assert parse(loaded, "你好").get("intent") is None
 
 
@@ -111,8 +127,9 @@ def test_architecture_is_persisted_with_the_model(training_data, storage, contex
     from rasa.engine.storage.resource import Resource
 
     # loaded under a config whose defaults changed since: the persisted architecture wins
-    loaded = TinyBertRnnClassifier.load({**trained_with, "rnn": "lstm", "rnn_hidden": 32}, storage,
-                                        Resource("component"), context)
+    loaded = TinyBertRnnClassifier.load(
+        {**trained_with, "rnn": "lstm", "rnn_hidden": 32}, storage, Resource("component"), context
+    )
     assert isinstance(loaded.network.rnn, torch.nn.GRU)
     assert same_ranking(parse(loaded, "你好"), parse(trained, "你好"))
 
@@ -136,10 +153,11 @@ def test_training_is_repeatable_whatever_ran_before(training_data, tmp_path, con
     config = tiny_config(TinyBertRnnClassifier, epochs=1, rnn_hidden=8)
     states = []
     for run in range(2):
-        torch.rand(17 * (run + 1))      # other components used the global RNG in between
+        torch.rand(17 * (run + 1))  # other components used the global RNG in between
         (tmp_path / f"s{run}").mkdir()
-        trained, _ = train_and_load(TinyBertRnnClassifier, config, training_data,
-                                    LocalModelStorage(tmp_path / f"s{run}"), context)
+        trained, _ = train_and_load(
+            TinyBertRnnClassifier, config, training_data, LocalModelStorage(tmp_path / f"s{run}"), context
+        )
         states.append(trained.network.state_dict())
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
 
@@ -147,11 +165,12 @@ def test_training_is_repeatable_whatever_ran_before(training_data, tmp_path, con
 def test_refit_learns_from_the_dev_templates_too(training_data, storage, context):
     config = tiny_config(RobertaTextCnnClassifier, epochs=3, filters=8, dev_fraction=0.3, refit=False)
     _, held_out = train_and_load(RobertaTextCnnClassifier, config, training_data, storage, context, "held")
-    _, refit = train_and_load(RobertaTextCnnClassifier, {**config, "refit": True}, training_data, storage,
-                              context, "refit")
+    _, refit = train_and_load(
+        RobertaTextCnnClassifier, {**config, "refit": True}, training_data, storage, context, "refit"
+    )
     assert 0 < held_out.meta["dev_examples"] == refit.meta["dev_examples"]
     assert held_out.meta["refit"] is False and refit.meta["refit"] is True
-    assert refit.meta["train_examples"] == 12 > held_out.meta["train_examples"]   # every diagnosis example
-    assert refit.meta["dev_accuracy"] == held_out.meta["dev_accuracy"]            # measured before the refit
+    assert refit.meta["train_examples"] == 12 > held_out.meta["train_examples"]  # every diagnosis example
+    assert refit.meta["dev_accuracy"] == held_out.meta["dev_accuracy"]  # measured before the refit
     # the refit network was trained on the dev characters: its vocabulary covers them
     assert set(refit.tokenizer.vocab) > set(held_out.tokenizer.vocab)

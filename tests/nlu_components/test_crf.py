@@ -1,4 +1,5 @@
 """The hand-written CRF against brute force over every tag sequence of a tiny example."""
+
 import itertools
 
 import pytest
@@ -33,7 +34,7 @@ def crf():
 def test_viterbi_partition_and_marginals_match_brute_force(crf):
     torch.manual_seed(1)
     emissions = torch.randn(2, 4, 3)
-    mask = torch.tensor([[True] * 4, [True, True, True, False]])   # second item is padded
+    mask = torch.tensor([[True] * 4, [True, True, True, False]])  # second item is padded
     paths = crf.viterbi(emissions, mask)
     log_z = crf.log_partition(emissions, mask)
     marginals = crf.marginals(emissions, mask)
@@ -60,13 +61,13 @@ def test_log_likelihood_is_path_score_minus_partition(crf):
 
 
 def test_bio_constraints_forbid_inside_without_begin():
-    tags = bio_tags(["disease", "drug"])    # O B-disease I-disease B-drug I-drug
+    tags = bio_tags(["disease", "drug"])  # O B-disease I-disease B-drug I-drug
     model = CRF(len(tags), *bio_constraints(tags))
     emissions = torch.full((1, 3, len(tags)), -5.0)
-    emissions[0, :, tags.index("I-disease")] = 5.0    # emissions alone say I I I
+    emissions[0, :, tags.index("I-disease")] = 5.0  # emissions alone say I I I
     path = [tags[i] for i in model.viterbi(emissions, torch.ones(1, 3, dtype=torch.bool))[0]]
     assert path[0] != "I-disease"
-    assert all(not (a in ("O", "B-drug", "I-drug") and b == "I-disease") for a, b in zip(path, path[1:]))
+    assert all(not (a in ("O", "B-drug", "I-drug") and b == "I-disease") for a, b in itertools.pairwise(path))
 
 
 def test_training_lowers_the_negative_log_likelihood():

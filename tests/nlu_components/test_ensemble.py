@@ -1,18 +1,20 @@
 """Ensemble voting: accuracy-weighted votes, disagreement lowers confidence; member weights."""
+
 import json
 
 import pytest
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 
+from core.vocabulary import MAIN_INTENTS
 from intents import votes
 from intents.ensemble_voter import EnsembleVoter, combine
 from intents.template_matcher import TemplateMatcher
 
 
 def vote(message, member, top, confidence, weight):
-    rest = (1.0 - confidence) / (len(votes.MAIN_INTENTS) - 1)
-    scores = {name: confidence if name == top else rest for name in votes.MAIN_INTENTS}
+    rest = (1.0 - confidence) / (len(MAIN_INTENTS) - 1)
+    scores = {name: confidence if name == top else rest for name in MAIN_INTENTS}
     votes.set_intent(message, scores, member, weight=weight)
 
 
@@ -38,7 +40,9 @@ def test_disagreement_higher_weight_wins_with_lower_confidence():
 def test_combination_is_the_weighted_average():
     scores = combine(
         {"a": [{"name": "greet", "confidence": 1.0}], "b": [{"name": "deny", "confidence": 1.0}]},
-        {"a": 0.75, "b": 0.25}, default_weight=0.5)
+        {"a": 0.75, "b": 0.25},
+        default_weight=0.5,
+    )
     assert scores["greet"] == pytest.approx(0.75) and scores["deny"] == pytest.approx(0.25)
     assert sum(scores.values()) == pytest.approx(1.0)
 
@@ -46,10 +50,16 @@ def test_combination_is_the_weighted_average():
 def test_unmeasured_member_gets_the_default_weight_and_members_filter():
     scores = combine(
         {"a": [{"name": "greet", "confidence": 1.0}], "b": [{"name": "deny", "confidence": 1.0}]},
-        {"a": None, "b": 0.9}, default_weight=0.3)
+        {"a": None, "b": 0.9},
+        default_weight=0.3,
+    )
     assert scores["deny"] == pytest.approx(0.9 / 1.2)
-    only_a = combine({"a": [{"name": "greet", "confidence": 1.0}], "b": [{"name": "deny", "confidence": 1.0}]},
-                     {"a": 0.1, "b": 0.9}, default_weight=0.5, members=["a"])
+    only_a = combine(
+        {"a": [{"name": "greet", "confidence": 1.0}], "b": [{"name": "deny", "confidence": 1.0}]},
+        {"a": 0.1, "b": 0.9},
+        default_weight=0.5,
+        members=["a"],
+    )
     assert only_a["greet"] == pytest.approx(1.0)
 
 
@@ -76,7 +86,7 @@ def test_template_matcher_measures_and_persists_its_dev_accuracy(training_data, 
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     assert meta["dev_examples"] > 0
     assert 0.0 <= loaded.dev_accuracy <= 1.0 and loaded.dev_accuracy == meta["dev_accuracy"]
-    assert 0 < meta["votes_cast"] < meta["dev_examples"]   # it abstains where no pattern matches
+    assert 0 < meta["votes_cast"] < meta["dev_examples"]  # it abstains where no pattern matches
     assert 0.0 <= loaded.vote_accuracy <= 1.0 and loaded.vote_accuracy == meta["vote_accuracy"]
     message = Message(data={"text": "你好"})
     loaded.process([message])
@@ -89,7 +99,7 @@ def test_template_matcher_abstains_from_the_vote_without_a_match():
     for matcher, votes_cast in ((abstaining, set()), (always, {"template_matcher"})):
         message = Message(data={"text": "感冒怎么治"})
         matcher.process([message])
-        assert message.get("intent")["name"] == "diagnosis"      # still a complete classifier alone
+        assert message.get("intent")["name"] == "diagnosis"  # still a complete classifier alone
         assert set(message.get(votes.INTENT_VOTES) or {}) == votes_cast
     # alone with the neural member, the neural member's answer stands in full
     message = Message(data={"text": "周末愉快"})

@@ -1,4 +1,5 @@
 """The trained model (``make train`` writes models/hospital.tar.gz) parses clear questions right."""
+
 import asyncio
 from pathlib import Path
 
@@ -33,7 +34,13 @@ def test_trained_model_parses(agent, text, intent, sub_intent, disease):
     parsed = asyncio.run(agent.parse_message(text))
     assert parsed["intent"]["name"] == intent
     assert {r["name"] for r in parsed["intent_ranking"]} == {
-        "greet", "goodbye", "isbot", "accept", "deny", "diagnosis"}
+        "greet",
+        "goodbye",
+        "isbot",
+        "accept",
+        "deny",
+        "diagnosis",
+    }
     if sub_intent:
         assert parsed["sub_intent"]["name"] == sub_intent
         assert len(parsed["sub_intent_ranking"]) == 13

@@ -4,21 +4,22 @@ Why: a backtracking blow-up needs text made of the pattern's overlapping alterna
 repeated, that fails at the very end; random text never finds it. The pieces come from
 the pattern itself (``sre_parse``), so a new rule is covered as soon as it is written.
 """
+
 from __future__ import annotations
 
 import random
 import sre_constants as c
 import sre_parse
 import time
-from functools import lru_cache
+from functools import cache
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Set, Tuple
 
-MAX_MESSAGE_LENGTH = 1000   # the longest message a channel accepts (credentials.yml)
-ENDINGS = ("？", "x")       # a last character that makes an anchored pattern fail
-TIME_LIMIT_S = 1.0          # generous: a backtracking blow-up at this length takes years
+MAX_MESSAGE_LENGTH = 1000  # the longest message a channel accepts (credentials.yml)
+ENDINGS = ("？", "x")  # a last character that makes an anchored pattern fail
+TIME_LIMIT_S = 1.0  # generous: a backtracking blow-up at this length takes years
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(pattern: str) -> Any:
     """``pattern`` as Python's regex parser sees it (a list of (opcode, argument) pairs)."""
     return sre_parse.parse(pattern)
@@ -27,6 +28,7 @@ def parsed(pattern: str) -> Any:
 def strings(items: Any, fold_case: bool = False, limit: int = 200) -> Optional[Set[str]]:
     """Every string the parsed ``items`` match (lower-cased with ``fold_case``); None when that
     is not a few fixed strings (any character, a category like ``\\s``, an unbounded repeat)."""
+
     def char(code: int) -> str:
         return chr(code).lower() if fold_case else chr(code)
 
@@ -66,7 +68,7 @@ def strings(items: Any, fold_case: bool = False, limit: int = 200) -> Optional[S
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def pieces(pattern: str) -> Tuple[str, ...]:
     """The literal strings ``pattern`` is built from: every string each alternative of each group
     stands for (or, when that is not a few fixed strings, the literals inside it) and each
@@ -135,7 +137,7 @@ def fill(parts: Iterable[str], ending: str) -> str:
         if len(text) >= MAX_MESSAGE_LENGTH:
             break
         text += part
-    return text[:MAX_MESSAGE_LENGTH - len(ending)] + ending
+    return text[: MAX_MESSAGE_LENGTH - len(ending)] + ending
 
 
 def forever(make: Callable[[], str]) -> Iterable[str]:
@@ -181,7 +183,7 @@ def uniquely_decodable(words: Iterable[str]) -> bool:
     code = set(words)
 
     def remainders(prefixes: Set[str], whole: Set[str]) -> Set[str]:
-        return {w[len(p):] for p in prefixes for w in whole if w.startswith(p) and w != p}
+        return {w[len(p) :] for p in prefixes for w in whole if w.startswith(p) and w != p}
 
     current, seen = remainders(code, code), set()
     while current:

@@ -1,4 +1,5 @@
 """neural.english under RE2: the same output as the lookaround regex it replaced, and fast."""
+
 import random
 import re
 from functools import lru_cache
@@ -11,7 +12,7 @@ from neural.english import _key, english_terms, english_to_chinese
 
 from .inputs import MAX_MESSAGE_LENGTH, TIME_LIMIT_S, fill, forever, report, slowest
 
-read = english_to_chinese.__wrapped__     # not cached: each call is measured and compared
+read = english_to_chinese.__wrapped__  # not cached: each call is measured and compared
 WHITESPACE = [" ", "  ", "\t", "\n", "\u3000", "\xa0", "\u2009 "]
 
 
@@ -40,8 +41,17 @@ def phrases() -> List[str]:
 
 def _contexts(phrase: str) -> List[str]:
     """``phrase`` where a word boundary, case, spacing or a longer phrase could go wrong."""
-    return [f"肺炎{phrase}吗", f"x{phrase}", f"{phrase}'", f"-{phrase}s", phrase.title(), f"{phrase}{phrase} ",
-            phrase[:-1], f"{phrase}\u212a", phrase.upper().replace(" ", "\u3000 ")]
+    return [
+        f"肺炎{phrase}吗",
+        f"x{phrase}",
+        f"{phrase}'",
+        f"-{phrase}s",
+        phrase.title(),
+        f"{phrase}{phrase} ",
+        phrase[:-1],
+        f"{phrase}\u212a",
+        phrase.upper().replace(" ", "\u3000 "),
+    ]
 
 
 def test_every_glossary_phrase_in_context_reads_as_before():
@@ -55,12 +65,21 @@ def _random_text(rng: random.Random, words: List[str]) -> str:
         kind = rng.random()
         if kind < 0.5:
             phrase = rng.choice(words)
-            case = rng.choice([str.lower, str.upper, str.title,
-                               lambda s: "".join(ch.upper() if rng.random() < 0.5 else ch for ch in s)])
+            case = rng.choice(
+                [
+                    str.lower,
+                    str.upper,
+                    str.title,
+                    lambda s: "".join(ch.upper() if rng.random() < 0.5 else ch for ch in s),
+                ]
+            )
             return case(phrase).replace(" ", rng.choice(WHITESPACE))
         if kind < 0.7:
-            return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABC019'-&\u212a") for _ in range(rng.randint(1, 6)))
+            return "".join(
+                rng.choice("abcdefghijklmnopqrstuvwxyzABC019'-&\u212a") for _ in range(rng.randint(1, 6))
+            )
         return rng.choice(["肺炎", "吗", "的", "，", "？", "?", ".", "!", "1", "5", "'", "-"] + WHITESPACE)
+
     separators = ["", "", " ", "'", "-", "，"] + WHITESPACE
     return "".join(token() + rng.choice(separators) for _ in range(rng.randint(1, 12)))
 
@@ -78,7 +97,7 @@ def test_letters_that_ignoring_case_equates_with_ascii_ones_are_read_too():
         with pytest.raises(KeyError):
             reference(text)
     assert read("ſymptoms 吗") == "症状 吗" and read("İnfection") == read("infection")
-    assert read("\u212anow about 糖尿病") == "介绍 糖尿病"      # the Kelvin sign, which lower() reads as k
+    assert read("\u212anow about 糖尿病") == "介绍 糖尿病"  # the Kelvin sign, which lower() reads as k
 
 
 def test_a_lone_surrogate_is_kept_as_it_is():
@@ -102,8 +121,16 @@ def test_glossary_matcher_is_fast_on_the_longest_crafted_message():
     texts = []
     for phrase in chosen:
         first = phrase.split()[0]
-        for unit in (phrase + " ", phrase + "x", "x" + phrase, phrase + "'", phrase.upper() + "，",
-                     phrase[:-1] + " ", phrase.replace(" ", " " * 60) + "x", first + " " * 200):
+        for unit in (
+            phrase + " ",
+            phrase + "x",
+            "x" + phrase,
+            phrase + "'",
+            phrase.upper() + "，",
+            phrase[:-1] + " ",
+            phrase.replace(" ", " " * 60) + "x",
+            first + " " * 200,
+        ):
             texts.append(fill([unit] * MAX_MESSAGE_LENGTH, "x"))
     for _ in range(50):
         texts.append(fill(forever(lambda: rng.choice(words) + rng.choice(["", " ", "'", "-", "肺"])), "x"))

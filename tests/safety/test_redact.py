@@ -4,6 +4,7 @@ Why: the masks decide what patient data the unanswered-question log keeps, and a
 that also eats "每天2次" or "我是糖尿病患者" makes the log useless; both directions are
 pinned here, plus the worst texts a 1000-character message can be.
 """
+
 import time
 
 import pytest
@@ -11,84 +12,126 @@ import pytest
 from safety.redact import EMAIL, ID_CARD, NAME, NUMBER, PHONE, redact
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("我的手机13812345678", f"我的手机{PHONE}"),
-    ("电话 138 1234 5678 谢谢", f"电话 {PHONE} 谢谢"),
-    ("138-1234-5678", PHONE),
-    ("+86 13812345678", PHONE),
-    ("+86-138-1234-5678", PHONE),
-    ("8619912345678", PHONE),
-    ("１３８１２３４５６７８", PHONE),                        # full-width digits
-    ("１３８－１２３４－５６７８，回电", f"{PHONE}，回电"),
-    ("13812345678,13912345678", f"{PHONE},{PHONE}"),
-    ("座机010-62345678", f"座机{PHONE}"),
-    ("0571 8888 8888", PHONE),
-    ("(010)62345678", PHONE),
-    ("（０１０）６２３４５６７８", PHONE),
-    ("010-62345678转123找我", f"{PHONE}找我"),
-    ("0755-2345678-8001", PHONE),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我的手机13812345678", f"我的手机{PHONE}"),
+        ("电话 138 1234 5678 谢谢", f"电话 {PHONE} 谢谢"),
+        ("138-1234-5678", PHONE),
+        ("+86 13812345678", PHONE),
+        ("+86-138-1234-5678", PHONE),
+        ("8619912345678", PHONE),
+        ("１３８１２３４５６７８", PHONE),  # full-width digits
+        ("１３８－１２３４－５６７８，回电", f"{PHONE}，回电"),
+        ("13812345678,13912345678", f"{PHONE},{PHONE}"),
+        ("座机010-62345678", f"座机{PHONE}"),
+        ("0571 8888 8888", PHONE),
+        ("(010)62345678", PHONE),
+        ("（０１０）６２３４５６７８", PHONE),
+        ("010-62345678转123找我", f"{PHONE}找我"),
+        ("0755-2345678-8001", PHONE),
+    ],
+)
 def test_phone_numbers_are_masked(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("身份证110101199003071234", f"身份证{ID_CARD}"),
-    ("11010119900307123X。", f"{ID_CARD}。"),
-    ("11010119900307123x", ID_CARD),
-    ("130102 19900307 1234", ID_CARD),                       # starts like a mobile number
-    ("旧身份证110101900307123", f"旧身份证{ID_CARD}"),
-    ("１１０１０１１９９００３０７１２３４", ID_CARD),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("身份证110101199003071234", f"身份证{ID_CARD}"),
+        ("11010119900307123X。", f"{ID_CARD}。"),
+        ("11010119900307123x", ID_CARD),
+        ("130102 19900307 1234", ID_CARD),  # starts like a mobile number
+        ("旧身份证110101900307123", f"旧身份证{ID_CARD}"),
+        ("１１０１０１１９９００３０７１２３４", ID_CARD),
+    ],
+)
 def test_identity_card_numbers_are_masked(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("邮箱 zhang.san@163.com。", f"邮箱 {EMAIL}。"),
-    ("发到Li_Si+1@hospital.edu.cn吧", f"发到{EMAIL}吧"),
-    ("ｚｓ＠ｑｑ．ｃｏｍ", EMAIL),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("邮箱 zhang.san@163.com。", f"邮箱 {EMAIL}。"),
+        ("发到Li_Si+1@hospital.edu.cn吧", f"发到{EMAIL}吧"),
+        ("ｚｓ＠ｑｑ．ｃｏｍ", EMAIL),
+    ],
+)
 def test_email_addresses_are_masked(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("我叫张三，头疼", f"我叫{NAME}，头疼"),
-    ("我叫 王小明", f"我叫 {NAME}"),
-    ("本人叫李四", f"本人叫{NAME}"),
-    ("我的名字是欧阳娜娜。", f"我的名字是{NAME}。"),
-    ("名字叫赵六", f"名字叫{NAME}"),
-    ("姓名：钱七", f"姓名：{NAME}"),
-    ("我是李四", f"我是{NAME}"),
-    ("我是王小明，想问一下", f"我是{NAME}，想问一下"),
-    ("我是张三的妈妈", f"我是{NAME}的妈妈"),
-    ("我是欧阳娜娜", f"我是{NAME}"),
-    ("我姓王", f"我姓{NAME}"),
-    ("本人姓诸葛", f"本人姓{NAME}"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我叫张三，头疼", f"我叫{NAME}，头疼"),
+        ("我叫 王小明", f"我叫 {NAME}"),
+        ("本人叫李四", f"本人叫{NAME}"),
+        ("我的名字是欧阳娜娜。", f"我的名字是{NAME}。"),
+        ("名字叫赵六", f"名字叫{NAME}"),
+        ("姓名：钱七", f"姓名：{NAME}"),
+        ("我是李四", f"我是{NAME}"),
+        ("我是王小明，想问一下", f"我是{NAME}，想问一下"),
+        ("我是张三的妈妈", f"我是{NAME}的妈妈"),
+        ("我是欧阳娜娜", f"我是{NAME}"),
+        ("我姓王", f"我姓{NAME}"),
+        ("本人姓诸葛", f"本人姓{NAME}"),
+    ],
+)
 def test_self_introduced_names_are_masked(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("住院号：A12345，怎么查", f"住院号：{NUMBER}，怎么查"),
-    ("门诊号是2024001", f"门诊号是{NUMBER}"),
-    ("病历号 MR-0099", f"病历号 {NUMBER}"),
-    ("就诊卡号123456", f"就诊卡号{NUMBER}"),
-    ("银行卡6222021234567890123", f"银行卡{NUMBER}"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("住院号：A12345，怎么查", f"住院号：{NUMBER}，怎么查"),
+        ("门诊号是2024001", f"门诊号是{NUMBER}"),
+        ("病历号 MR-0099", f"病历号 {NUMBER}"),
+        ("就诊卡号123456", f"就诊卡号{NUMBER}"),
+        ("银行卡6222021234567890123", f"银行卡{NUMBER}"),
+    ],
+)
 def test_hospital_numbers_and_long_digit_runs_are_masked(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "我是糖尿病患者", "我是患者", "我是病人", "我是糖尿病", "我是第一次来", "我是高血压", "我是高中生",
-    "我是白癜风", "我是孕妇", "我是家属", "姓王的医生说的", "住院号是多少", "住院号在哪看",
-    "每天2次，每次10mg", "2024年3月体检", "138", "血压138/90", "身高175体重70", "12345678901",
-    "10012345678", "1381234567", "抑郁症怎么治疗", "感冒有什么症状", "看病能报销吗, \"医保\"",
-    "邮箱怎么写@", "a@b", "010", "", "   ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是糖尿病患者",
+        "我是患者",
+        "我是病人",
+        "我是糖尿病",
+        "我是第一次来",
+        "我是高血压",
+        "我是高中生",
+        "我是白癜风",
+        "我是孕妇",
+        "我是家属",
+        "姓王的医生说的",
+        "住院号是多少",
+        "住院号在哪看",
+        "每天2次，每次10mg",
+        "2024年3月体检",
+        "138",
+        "血压138/90",
+        "身高175体重70",
+        "12345678901",
+        "10012345678",
+        "1381234567",
+        "抑郁症怎么治疗",
+        "感冒有什么症状",
+        '看病能报销吗, "医保"',
+        "邮箱怎么写@",
+        "a@b",
+        "010",
+        "",
+        "   ",
+    ],
+)
 def test_ordinary_text_is_left_alone(text):
     assert redact(text) == text
 

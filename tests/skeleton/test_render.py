@@ -1,6 +1,8 @@
 """The shared reply renderer: variants, strict context, every answer template renders."""
+
 import random
 
+import jinja2
 import pytest
 
 from bot.render import render, variants
@@ -14,15 +16,37 @@ def test_variants_are_split_and_chosen_reproducibly():
 
 
 def test_missing_context_is_an_error():
-    with pytest.raises(Exception):
+    with pytest.raises(jinja2.UndefinedError):
         render("gossip/greet.j2")
 
 
 @pytest.mark.parametrize("question", sorted(ITEM_FIELDS))
 def test_answer_templates_render(question):
-    fields = {k: ["甲", "乙"] for k in ("symptoms", "complications", "cure_way", "common_drugs", "recommand_drugs",
-                                       "departments", "parent_departments", "not_eat", "do_eat", "recipes", "checks")}
-    fields.update(description="描述", cause="原因", prevent="预防", get_way="飞沫传播", easy_get="儿童",
-                  get_prob="1%", cured_prob="90%", cure_lasttime="7天")
+    fields = {
+        k: ["甲", "乙"]
+        for k in (
+            "symptoms",
+            "complications",
+            "cure_way",
+            "common_drugs",
+            "recommand_drugs",
+            "departments",
+            "parent_departments",
+            "not_eat",
+            "do_eat",
+            "recipes",
+            "checks",
+        )
+    }
+    fields.update(
+        description="描述",
+        cause="原因",
+        prevent="预防",
+        get_way="飞沫传播",
+        easy_get="儿童",
+        get_prob="1%",
+        cured_prob="90%",
+        cure_lasttime="7天",
+    )
     text = render(f"answers/{question}.j2", disease="感冒", items=["甲", "乙"], fields=fields)
     assert "感冒" in text and text.strip()
