@@ -27,21 +27,33 @@ KG_FILES := $(wildcard data/kg/*.json)
 TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml) \
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
-.PHONY: help install system-packages falkordb kg kg-check kg-bench train run shell actions \
+.PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run shell actions \
 	test test-py test-stories eval-nlu bench-parse pretrain clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed  ## create .venv (Python 3.10) and install pinned requirements
+install: $(VENV)/.installed  ## create .venv (Python 3.10): pinned runtime (requirements.txt) + dev tools
 
-$(VENV)/.installed: requirements.txt
+# Runtime pins in requirements.txt, test and lint tools in requirements-dev.txt (which includes it).
+# Once requirements.lock is verified in a fresh venv, the runtime line becomes
+#   $(PY) -m pip install --require-hashes -r requirements.lock
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(BASE_PYTHON)" || { echo "Python 3.10 not found: install $(PYTHON_VERSION) with pyenv" >&2; exit 1; }
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip<25"
-	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install -r requirements-dev.txt
 	$(PY) -m pip check
 	touch $@
+
+lock: $(VENV)/.installed  ## regenerate requirements.lock (sha256 per file) from requirements.txt (tools/lock.py)
+	$(PY) -m tools.lock
+
+lint: install  ## ruff check, ruff format --check, mypy, import cycles (python -m tools.imports)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m tools.imports
 
 system-packages:  ## Debian packages the tests need (redis-server, chromium, chromium-driver, CJK font)
 	scripts/install_system_packages.sh
@@ -74,7 +86,7 @@ $(MODEL): $(VENV)/.installed $(TRAIN_INPUTS)
 actions: install kg  ## run only the action server on $(HOST):$(ACTION_PORT)
 	$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT)
 
-# API=1 also serves Rasa's HTTP API, which needs RASA_API_TOKEN or RASA_JWT_SECRET (bot/cli_serve.py).
+# API=1 also serves Rasa's HTTP API, which needs RASA_API_TOKEN or RASA_JWT_SECRET (bot/cli/serve.py).
 API ?=
 SERVE_FLAGS := $(if $(filter 1 yes true,$(API)),--api,)
 
@@ -95,7 +107,7 @@ test-py: install kg train system-packages falkordb
 	$(PY) -m pytest -q tests
 
 test-stories: install kg train  ## rasa test on tests/stories/ with a live action server; fails on any failed story
-	$(PY) -m tests.run_stories --model $(MODEL) --stories tests/stories --port $(ACTION_PORT)
+	$(PY) -m tools.run_stories --model $(MODEL) --stories tests/stories --port $(ACTION_PORT)
 
 eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/nlu -> results/nlu_eval
 	$(PY) -m bot eval nlu --model $(MODEL) --data tests/nlu --out results/nlu_eval
