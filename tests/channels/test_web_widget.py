@@ -171,3 +171,13 @@ def test_bad_credentials_fail_at_start(credentials, problem):
 def test_missing_widget_files_fail_at_start(tmp_path):
     with pytest.raises(ChannelConfigError, match="widget files missing"):
         WebWidgetInput(web_dir=tmp_path)
+
+
+def test_clarify_replies_carry_the_yes_no_buttons(server):
+    body = server.request("POST", URL, {"sender": SENDER, "message": "clarify"})[2]
+    [message] = body["messages"]
+    assert message["custom"]["strategy"] == "clarify"
+    assert message["buttons"] == [
+        {"title": "是", "payload": "/accept"},
+        {"title": "不是", "payload": "/deny"},
+    ]
