@@ -28,7 +28,7 @@ TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml)
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
 .PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run shell actions \
-	test test-py test-stories eval-nlu bench-parse pretrain clean
+	test test-py test-stories validate eval-nlu bench-parse pretrain clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -96,12 +96,22 @@ run: install kg train  ## everything needed, then actions on :5055 and the chann
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(PY) -m bot serve --host $(HOST) --port $(RASA_PORT) --model $(MODEL) $(SERVE_FLAGS)
 
-shell: install kg train  ## chat in the terminal (rasa shell) with the same actions
-	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) >var/actions.log 2>&1 & pid=$$!; \
-	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
-	$(RASA) shell -i $(HOST) -p $(RASA_PORT) -m $(MODEL) --endpoints endpoints.yml
+# The servers log to var/actions.log and var/serve.log; the client (python -m bot shell, tools/shell_view.py)
+# waits for the REST channel, then prints one line per bot message. VERBOSE=1 also prints the JSON.
+VERBOSE ?=
+SHELL_FLAGS := $(if $(filter 1 yes true,$(VERBOSE)),-v,)
 
-test: install kg train test-py test-stories  ## pytest, then the Rasa conversation test stories
+shell: install kg train  ## chat in the terminal through REST: text, [buttons], ‹strategy› (VERBOSE=1: JSON too)
+	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) >var/actions.log 2>&1 & apid=$$!; \
+	$(PY) -m bot serve --host $(HOST) --port $(RASA_PORT) --model $(MODEL) >var/serve.log 2>&1 & spid=$$!; \
+	trap "kill $$apid $$spid 2>/dev/null" EXIT INT TERM; \
+	$(PY) -m bot shell --url http://$(HOST):$(RASA_PORT) --wait 300 --wait-pid $$spid $(SHELL_FLAGS) \
+		|| echo "(server log: var/serve.log, action server log: var/actions.log)" >&2
+
+test: install validate kg train test-py test-stories  ## rasa data validate, pytest, then the Rasa conversation test stories
+
+validate: install  ## rasa data validate: domain, NLU data, rules and stories agree (warnings are printed, not fatal)
+	$(RASA) data validate --domain domain.yml --data $(TRAIN_DATA) --config config.yml
 
 test-py: install kg train system-packages falkordb
 	$(PY) -m pytest -q tests

@@ -39,6 +39,10 @@ class DialogueSettings:
     emergency_rules: str
     # Where patients reach a person (desk, phone), named in the "service unavailable" reply.
     hospital_contact: str
+    # How action_handoff tells a patient to reach a person: {phone, hours, desk} (all texts).
+    handoff: Dict[str, str]
+    # Patterns (RE2) that resume a paused conversation ("继续"), relative to the project root.
+    handoff_resume_rules: str
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.deny_threshold <= self.accept_threshold <= 1.0:
@@ -51,6 +55,7 @@ class DialogueSettings:
             raise ValueError(
                 "hospital_contact must name where patients reach a person, e.g. '门诊服务台（电话 …）'"
             )
+        check_handoff(self.handoff)
         days = self.unanswered_retention_days
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValueError(
@@ -61,6 +66,20 @@ class DialogueSettings:
         """``value`` as a path, relative paths taken from the project root."""
         path = Path(value)
         return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+HANDOFF_KEYS = ("phone", "hours", "desk")
+
+
+def check_handoff(handoff: Any) -> None:
+    """``handoff`` must be ``{phone, hours, desk}``, each a non-blank text (no other keys)."""
+    if not isinstance(handoff, dict) or set(handoff) != set(HANDOFF_KEYS):
+        got = sorted(handoff) if isinstance(handoff, dict) else repr(handoff)
+        raise ValueError(f"handoff must be a mapping with exactly the keys {list(HANDOFF_KEYS)}, got {got}")
+    for key in HANDOFF_KEYS:
+        value = handoff[key]
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"handoff.{key} must be a non-blank text, got {value!r}")
 
 
 def _read(path: Path) -> Dict[str, Any]:

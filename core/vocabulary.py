@@ -14,9 +14,17 @@ from typing import Dict, Tuple
 from kg_queries import schema
 
 # --- intents ---------------------------------------------------------------------------
+# Small talk: answered by action_gossip (accept/deny also settle a clarifying question).
 SMALLTALK_INTENTS: Tuple[str, ...] = ("greet", "goodbye", "isbot", "accept", "deny")
+# "转人工": answered by action_handoff. Hand-written data like small talk, but not small talk.
+HANDOFF_INTENT = "handoff"
+# The intents whose training data is hand-written sentences without a sub-intent.
+CONVERSATION_INTENTS: Tuple[str, ...] = SMALLTALK_INTENTS + (HANDOFF_INTENT,)
 MEDICAL_INTENT = "diagnosis"
-MAIN_INTENTS: Tuple[str, ...] = SMALLTALK_INTENTS + (MEDICAL_INTENT,)
+# What the NLU classifies every message into. Not here: ``handoff_resume``, an intent only
+# the HIS channel injects itself (``/handoff_resume``), never predicted from text.
+MAIN_INTENTS: Tuple[str, ...] = CONVERSATION_INTENTS + (MEDICAL_INTENT,)
+HANDOFF_RESUME_INTENT = "handoff_resume"
 
 # Sub-intents of a medical question, in the order the data and the reports list them.
 SUB_INTENT_NAMES_ZH: Dict[str, str] = {

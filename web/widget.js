@@ -9,11 +9,20 @@
  *   data-title       header title (default 医院智能问答)
  *   data-open        "true" to open the chat panel when the page loads
  *   data-max-length  longest message accepted, in characters (default 1000, as on the server)
+ *   data-kiosk       "true" for a shared computer (a hospital hall): the conversation is kept in
+ *                    sessionStorage, never localStorage (old entries there are removed), and is
+ *                    cleared, with a new sender id and a notice, after data-idle-timeout seconds
+ *                    without any input; the 新对话 button is highlighted
+ *   data-idle-timeout  seconds of inactivity before a kiosk conversation is cleared (default 120;
+ *                    "0" turns the timeout off); ignored outside kiosk mode
  *
- * Talks to POST {server}/webhooks/web/webhook {"sender","message"} -> {"messages":[{"text","custom"}]}.
- * custom.strategy drives the look: "clarify" adds 是/不是 buttons, "emergency" is highlighted,
- * custom.items are shown as a list. The sender id and the transcript live in localStorage,
- * so a reload keeps the conversation. Everything from the server is inserted as text, never HTML.
+ * Talks to POST {server}/webhooks/web/webhook {"sender","message"} ->
+ * {"messages":[{"text","custom","buttons"?}]}. A message's buttons ([{"title","payload"}], Rasa's)
+ * are drawn under it: a click sends the payload and shows the title as the patient's message;
+ * they are disabled once one is clicked or a newer message arrives. custom.strategy drives the
+ * look ("emergency" is highlighted), custom.items are shown as a list. The sender id and the
+ * transcript live in localStorage (kiosk: sessionStorage), so a reload keeps the conversation.
+ * Everything from the server is inserted as text, never HTML.
  */
 (function () {
   "use strict";
@@ -32,16 +41,20 @@
   var base = server + CHANNEL_PATH;
   var title = script.getAttribute("data-title") || "医院智能问答";
   var maxLength = parseInt(script.getAttribute("data-max-length"), 10) || 1000;
+  var kiosk = script.getAttribute("data-kiosk") === "true";
+  var idleAttribute = script.getAttribute("data-idle-timeout");
+  var idleSeconds = idleAttribute === null || !/^\d+(\.\d+)?$/.test(idleAttribute.trim())
+    ? 120 : parseFloat(idleAttribute);
   var MAX_TRANSCRIPT = 200;
   var REQUEST_TIMEOUT_MS = 30000;
-  var KEY = "hospital-chat:" + server + ":";
+  var PREFIX = "hospital-chat:";
+  var KEY = PREFIX + server + ":";
   var TEXT = {
     greeting: "您好，我是医院智能问答助手。可以问我疾病的症状、病因、治疗、就诊科室等问题。",
     disclaimer: "回答仅供参考，不能替代医生诊断",
     placeholder: "请输入您的问题…",
     send: "发送",
-    yes: "是",
-    no: "不是",
+    idleCleared: "由于长时间无操作，对话已清除，已开始新的对话。",
     unreachable: "无法连接到问答服务器，请检查网络后重试。如遇紧急情况，请立即拨打 120。",
     serverError: "问答服务暂时出现问题，请稍后重试。如遇紧急情况，请立即拨打 120。",
     noReply: "没有收到回答，请换个说法再试一次。",
@@ -56,9 +69,33 @@
 
   /* ---- storage: sender id and transcript survive a reload ------------------------------ */
 
+  // Outside kiosk mode localStorage (the conversation survives closing the browser); in kiosk
+  // mode sessionStorage only (gone with the tab), and nothing of any widget in localStorage.
+  function storageArea(name) {
+    try {
+      return window[name] || null;
+    } catch (e) {
+      return null;  // storage disabled: reading the property itself throws
+    }
+  }
+
+  var storage = storageArea(kiosk ? "sessionStorage" : "localStorage");
+
+  function forgetWidgetEntries(area) {
+    if (!area) return;
+    try {
+      for (var i = area.length - 1; i >= 0; i--) {
+        var name = area.key(i);
+        if (name && name.indexOf(PREFIX) === 0) area.removeItem(name);
+      }
+    } catch (e) { /* storage disabled: nothing to remove */ }
+  }
+
+  if (kiosk) forgetWidgetEntries(storageArea("localStorage"));
+
   function load(name, fallback) {
     try {
-      var raw = window.localStorage.getItem(KEY + name);
+      var raw = storage.getItem(KEY + name);
       return raw === null ? fallback : JSON.parse(raw);
     } catch (e) {
       return fallback;
@@ -67,7 +104,7 @@
 
   function save(name, value) {
     try {
-      window.localStorage.setItem(KEY + name, JSON.stringify(value));
+      storage.setItem(KEY + name, JSON.stringify(value));
     } catch (e) { /* storage full or disabled: the chat still works, without history */ }
   }
 
@@ -121,7 +158,7 @@
   launcher.type = "button";
   launcher.setAttribute("aria-label", TEXT.open);
 
-  var panel = el("section", "panel");
+  var panel = el("section", kiosk ? "panel kiosk" : "panel");
   panel.setAttribute("aria-label", title);
   panel.hidden = true;
 
@@ -183,6 +220,15 @@
     if (after.trim()) bubble.appendChild(el("div", "text", after.trim()));
   }
 
+  // Rasa's buttons of a bot message: [{"title", "payload"}]; anything else is dropped.
+  function cleanButtons(buttons) {
+    if (!Array.isArray(buttons)) return [];
+    return buttons.filter(function (b) {
+      return b && typeof b === "object" && typeof b.title === "string" && b.title.trim() &&
+        typeof b.payload === "string" && b.payload.trim();
+    }).map(function (b) { return { title: b.title, payload: b.payload }; });
+  }
+
   function renderEntry(entry) {
     var custom = entry.custom || {};
     var row = el("div", "row " + entry.from);
@@ -210,27 +256,45 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // Quick replies belong to the newest message only, and only while nothing is pending.
-  function renderQuickReplies() {
-    var old = log.querySelector(".quick-replies");
-    if (old) old.remove();
-    var last = transcript[transcript.length - 1];
-    if (busy || !last || last.from !== "bot" || !last.custom || last.custom.strategy !== "clarify") return;
+  // A bot message's buttons, drawn under it. Only the newest message's buttons can be
+  // clicked, and only while nothing is pending (updateButtons); a click answers it.
+  function renderButtons(entry) {
     var bar = el("div", "quick-replies");
-    [TEXT.yes, TEXT.no].forEach(function (label) {
-      var button = el("button", "quick-reply", label);
+    bar.setAttribute("role", "group");
+    entry.buttons.forEach(function (b, index) {
+      var button = el("button", "quick-reply", b.title);
       button.type = "button";
-      button.addEventListener("click", function () { send(label); });
+      if (entry.chosen === index) button.classList.add("chosen");
+      button.addEventListener("click", function () {
+        if (button.disabled || busy || transcript[transcript.length - 1] !== entry) return;
+        entry.chosen = index;
+        send(b.title, b.payload);
+      });
       bar.appendChild(button);
     });
-    log.appendChild(bar);
+    bar.__entry = entry;
+    return bar;
+  }
+
+  function updateButtons() {
+    var last = transcript[transcript.length - 1];
+    Array.prototype.forEach.call(log.querySelectorAll(".quick-replies"), function (bar) {
+      var open = !busy && bar.__entry === last;
+      bar.classList.toggle("answered", !open);
+      Array.prototype.forEach.call(bar.querySelectorAll("button"), function (button) {
+        button.disabled = !open;
+      });
+    });
   }
 
   function renderAll() {
     log.textContent = "";
     log.appendChild(renderEntry({ from: "bot", text: TEXT.greeting, custom: { strategy: "greeting" } }));
-    transcript.forEach(function (entry) { log.appendChild(renderEntry(entry)); });
-    renderQuickReplies();
+    transcript.forEach(function (entry) {
+      log.appendChild(renderEntry(entry));
+      if (entry.from === "bot" && entry.buttons && entry.buttons.length) log.appendChild(renderButtons(entry));
+    });
+    updateButtons();
     scrollDown();
   }
 
@@ -245,10 +309,11 @@
     sendButton.disabled = value;
     if (value) {
       log.appendChild(typing);
-    } else if (typing.parentNode) {
-      typing.parentNode.removeChild(typing);
+    } else {
+      if (typing.parentNode) typing.parentNode.removeChild(typing);
+      touch();  // kiosk: the idle time counts from the reply, so the patient can read it
     }
-    renderQuickReplies();
+    updateButtons();
     scrollDown();
   }
 
@@ -304,11 +369,14 @@
     save("transcript", transcript);
     renderAll();
     setBusy(true);
-    post(entry.text).then(function (result) {
+    post(entry.payload || entry.text).then(function (result) {
       setBusy(false);
       if (result.status === 200 && result.body && Array.isArray(result.body.messages)) {
         result.body.messages.forEach(function (m) {
-          remember({ from: "bot", text: m.text || "", custom: m.custom || null });
+          var reply = { from: "bot", text: m.text || "", custom: m.custom || null };
+          var buttons = cleanButtons(m.buttons);
+          if (buttons.length) reply.buttons = buttons;
+          remember(reply);
         });
         renderAll();
         // Rasa answers nothing when an action failed: say so rather than leave silence.
@@ -333,7 +401,8 @@
     });
   }
 
-  function send(text) {
+  // ``payload`` (a button's) is what the server gets; ``text`` is what the patient sees.
+  function send(text, payload) {
     text = (text || "").trim();
     if (!text || busy) return;
     if (text.length > maxLength) {
@@ -341,8 +410,49 @@
       return;
     }
     var entry = { from: "user", text: text };
+    if (payload) entry.payload = payload;
     remember(entry);
     deliver(entry);
+  }
+
+  // A new conversation: empty transcript, a new sender id (the server's old conversation is
+  // never reached again), and optionally a notice saying why.
+  function startOver(reason) {
+    transcript = [];
+    senderId = newSenderId();
+    save("sender", senderId);
+    save("transcript", transcript);
+    hideNotice();
+    renderAll();
+    if (reason) showNotice(reason, null);
+  }
+
+  /* ---- kiosk: clear the conversation after idleSeconds without input ---------------------- */
+
+  var idleTimer = null;
+
+  function idleExpired() {
+    idleTimer = null;
+    if (busy) {  // a reply is on its way: wait for it, then count again
+      touch();
+      return;
+    }
+    var typed = input.value.trim() !== "";
+    input.value = "";
+    if (transcript.length || typed) startOver(TEXT.idleCleared);
+  }
+
+  function touch() {
+    if (!kiosk || !(idleSeconds > 0)) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(idleExpired, idleSeconds * 1000);
+  }
+
+  if (kiosk) {
+    // Any input on the page counts, the widget's own included (its events reach the document).
+    ["pointerdown", "keydown", "touchstart", "wheel", "input"].forEach(function (name) {
+      document.addEventListener(name, touch, { capture: true, passive: true });
+    });
   }
 
   /* ---- events --------------------------------------------------------------------------------- */
@@ -361,12 +471,7 @@
   closeButton.addEventListener("click", function () { setOpen(false); });
   resetButton.addEventListener("click", function () {
     if (busy) return;
-    transcript = [];
-    senderId = newSenderId();
-    save("sender", senderId);
-    save("transcript", transcript);
-    hideNotice();
-    renderAll();
+    startOver(null);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -386,6 +491,7 @@
     document.body.appendChild(host);
     renderAll();
     setOpen(script.getAttribute("data-open") === "true" || load("open", false) === true);
+    touch();
   }
 
   if (document.body) {

@@ -1,9 +1,14 @@
-"""The part every action shares: the emergency check and the answer to "which disease?".
+"""The part every action shares: the emergency check, the handoff pause and the answer to "which disease?".
 
 Every rule in ``data/rules.yml`` runs one of the actions built on :class:`TurnAction`, so
 every user message, whatever its intent, goes through :meth:`TurnAction.run`: red flags
-first (their reply comes before anything else), then a reply that only names the disease
-a pending question waited for, then the intent's own handler.
+first (their reply comes before anything else, paused or not), then, while the
+conversation is handed to a person, only the waiting notice or the resume
+(``handoff_flow.py``), then a reply that only names the disease a pending question waited
+for, then the intent's own handler.
+
+Why one base: the emergency check and the pause must hold whatever the intent
+classifier said, so no action can skip them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import medical_flow
+from bot.actions import handoff_flow, medical_flow
 from bot.actions.emergency import red_flags
 from bot.actions.turn import Turn
 
@@ -31,6 +36,9 @@ TURN_WORKERS = ThreadPoolExecutor(
 class TurnAction(Action, ABC):
     """Base class: subclasses implement :meth:`handle` for their intents (abstract, so the
     action server does not register it)."""
+
+    # False: while a handoff is active (slot handoff_active) this action only says so.
+    answers_while_paused = False
 
     @abstractmethod
     def handle(self, turn: Turn) -> None:
@@ -46,12 +54,14 @@ class TurnAction(Action, ABC):
     def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        """Answer one user message: red flags first, then a waiting question, then :meth:`handle`."""
+        """Answer one user message: red flags first, then the pause, a waiting question, :meth:`handle`."""
         turn = Turn(tracker)
         turn.emergencies = red_flags(turn.parsed.text, turn.settings)
         if turn.emergencies:
             turn.say("emergency", "emergency.j2", items=turn.emergencies, categories=turn.emergencies)
-        if turn.emergencies and not answerable_after_emergency(turn):
+        if turn.state.handoff_active and not self.answers_while_paused:
+            handoff_flow.while_paused(turn)
+        elif turn.emergencies and not answerable_after_emergency(turn):
             turn.state.clear_pending()
         elif turn.state.awaiting_disease and medical_flow.names_only_a_disease(turn):
             medical_flow.answer_waiting_question(turn)

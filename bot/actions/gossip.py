@@ -1,4 +1,8 @@
-"""``action_gossip``: small talk (greet, goodbye, isbot) from templates, picked at random."""
+"""``action_gossip``: small talk (greet, goodbye, isbot; accept/deny without a question open).
+
+Why: the replies are fixed texts, so they are ``domain.yml`` responses (``utter_<intent>``,
+several variations each, ``{bot_name}`` filled in by the Rasa server), not templates.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from core.vocabulary import SMALLTALK_INTENTS as GOSSIP_INTENTS
 
 
 def small_talk(turn: Turn) -> None:
-    """A random variant of the intent's template (``gossip/<intent>.j2``)."""
+    """The intent's response ``utter_<intent>`` (one of its variations, chosen by Rasa)."""
     intent = turn.parsed.intent if turn.parsed.intent in GOSSIP_INTENTS else "greet"
-    turn.say("gossip", f"gossip/{intent}.j2", sub_intent=None, confidence=turn.parsed.intent_confidence)
+    turn.utter("gossip", f"utter_{intent}", sub_intent=None, confidence=turn.parsed.intent_confidence)
 
 
 class ActionGossip(TurnAction):

@@ -13,7 +13,8 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
                                            times in a row, then what the bot can do
                                                                               (ask_slot, fallback)
 6. c >= accept_threshold                -> the graph's answer                 (answer)
-7. otherwise                            -> "您想问的是…吗？", answer kept      (clarify)
+7. otherwise                            -> "您想问的是…吗？" with buttons 是 (/accept)
+                                           and 不是 (/deny), answer kept       (clarify)
    an empty answer in 6 or 7            -> "still learning", logged           (not_found)
 
 ``accept`` and ``deny`` settle a prepared answer (confirm, deny). The graph being down
@@ -26,6 +27,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from bot.actions import kg_access
+from bot.actions.payload import CLARIFY_BUTTONS
 from bot.actions.turn import Turn
 from kg_queries.questions import QUESTION_TYPES, Answer
 from kg_queries.store import KGUnavailableError
@@ -138,7 +140,7 @@ def ask_for_disease(turn: Turn, question: Optional[str], confidence: float, aske
     state = turn.state
     if state.disease_questions >= turn.settings.max_disease_questions:
         state.clear_pending()
-        turn.say("fallback", "fallback.j2", sub_intent=question, confidence=confidence)
+        turn.utter("fallback", "utter_fallback", sub_intent=question, confidence=confidence)
         return
     state.pending_answer = None
     state.awaiting_disease = {"sub_intent": question, "confidence": confidence, "asked": asked}
@@ -195,6 +197,7 @@ def answer_in_band(
         confidence=confidence,
         disease=answer.disease,
         question=question,
+        buttons=CLARIFY_BUTTONS,
     )
 
 
@@ -249,4 +252,4 @@ def _departments(answer: Answer) -> List[str]:
 def _graph_unavailable(turn: Turn, exc: Exception, **payload: Any) -> None:
     logger.warning("knowledge graph unavailable: %s", exc)
     kg_access.reset()
-    turn.say("kg_unavailable", "kg_unavailable.j2", **payload)
+    turn.utter("kg_unavailable", "utter_kg_unavailable", **payload)

@@ -4,6 +4,7 @@
 ``pending_answer``     an answer prepared while asking "您想问的是…吗？"; ``accept`` delivers it
 ``awaiting_disease``   a question waiting for its disease (after "您想了解哪种疾病？")
 ``disease_questions``  how many times in a row the bot has asked for the disease
+``handoff_active``     the patient was handed to a person: the bot only says so until resumed
 ``strategies``         how the bot answered the latest message (one per bot message)
 """
 
@@ -20,8 +21,15 @@ SLOT_DISEASE = "disease"
 SLOT_PENDING_ANSWER = "pending_answer"
 SLOT_AWAITING_DISEASE = "awaiting_disease"
 SLOT_DISEASE_QUESTIONS = "disease_questions"
+SLOT_HANDOFF_ACTIVE = "handoff_active"
 SLOT_STRATEGIES = "strategies"
-STATE_SLOTS = (SLOT_DISEASE, SLOT_PENDING_ANSWER, SLOT_AWAITING_DISEASE, SLOT_DISEASE_QUESTIONS)
+STATE_SLOTS = (
+    SLOT_DISEASE,
+    SLOT_PENDING_ANSWER,
+    SLOT_AWAITING_DISEASE,
+    SLOT_DISEASE_QUESTIONS,
+    SLOT_HANDOFF_ACTIVE,
+)
 
 
 @dataclass
@@ -32,6 +40,7 @@ class DialogueState:
     pending_answer: Optional[Dict[str, Any]] = None
     awaiting_disease: Optional[Dict[str, Any]] = None
     disease_questions: int = 0
+    handoff_active: bool = False
     # Slots to emit even when their value did not change (the disease a turn used).
     touched: Set[str] = field(default_factory=set)
 
@@ -44,6 +53,7 @@ class DialogueState:
             pending_answer=pending if isinstance(pending, dict) else None,
             awaiting_disease=awaiting if isinstance(awaiting, dict) else None,
             disease_questions=int(tracker.get_slot(SLOT_DISEASE_QUESTIONS) or 0),
+            handoff_active=bool(tracker.get_slot(SLOT_HANDOFF_ACTIVE)),
         )
 
     def use_disease(self, disease: str) -> None:

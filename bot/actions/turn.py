@@ -1,15 +1,18 @@
 """One user message being answered: what the NLU said, the state, and the replies so far.
 
-Handlers append replies with :meth:`Turn.say` (template + ``custom`` payload) and change
-:attr:`Turn.state`; the action then sends the replies and returns the slot events. Keeping
-the replies as data until the end lets the emergency check put its reply first and lets
-the tests read every strategy of a turn from the ``strategies`` slot.
+Handlers append replies with :meth:`Turn.say` (a jinja2 template: the graph answers and
+the texts built from the question) or :meth:`Turn.utter` (a fixed ``domain.yml`` response
+that the Rasa server fills in), each with its ``custom`` payload, and change
+:attr:`Turn.state`; :meth:`Turn.send` is the one place that sends them.
+
+Why: keeping the replies as data until the end lets the emergency check put its reply first
+and lets the tests read every strategy of a turn from the ``strategies`` slot.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Tracker
@@ -30,10 +33,14 @@ _FROM_MESSAGE = object()  # default for payload fields: take them from the parse
 
 @dataclass
 class Reply:
-    """One bot message: its text and the ``custom`` payload it carries."""
+    """One bot message: its text (or the domain response that gives it) and its ``custom`` payload."""
 
-    text: str
+    text: Optional[str]
     payload: Dict[str, Any]
+    # A domain.yml response the Rasa server renders instead of ``text``, and its variables.
+    response: Optional[str] = None
+    variables: Dict[str, Any] = field(default_factory=dict)
+    buttons: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
     def strategy(self) -> str:
@@ -47,6 +54,7 @@ class Turn:
         self.settings = settings or load_settings()
         self.sender_id = tracker.sender_id
         self.parsed: ParsedMessage = parse_latest(tracker)
+        self.history: List[Dict[str, Any]] = list(tracker.events or [])
         self.state = DialogueState.from_tracker(tracker)
         self._before = self.state.snapshot()
         self.replies: List[Reply] = []
@@ -63,9 +71,10 @@ class Turn:
         disease: Optional[str] = None,
         items: Sequence[Any] = (),
         departments: Sequence[str] = (),
+        buttons: Sequence[Dict[str, Any]] = (),
         **context: Any,
     ) -> Reply:
-        """Render ``template`` and queue it with its payload."""
+        """Render ``template`` and queue it with its payload (and ``buttons``)."""
         text = render(
             template,
             bot_name=self.settings.bot_name,
@@ -74,7 +83,46 @@ class Turn:
             departments=list(departments),
             **context,
         )
-        payload = build_payload(
+        payload = self._payload(strategy, sub_intent, confidence, disease, items, departments)
+        reply = Reply(text, payload, buttons=[dict(b) for b in buttons])
+        self.replies.append(reply)
+        return reply
+
+    def utter(
+        self,
+        strategy: str,
+        response: str,
+        *,
+        sub_intent: Any = _FROM_MESSAGE,
+        confidence: Any = _FROM_MESSAGE,
+        disease: Optional[str] = None,
+        items: Sequence[Any] = (),
+        summary: Optional[Dict[str, Any]] = None,
+        **variables: Any,
+    ) -> Reply:
+        """Queue the domain response ``response`` with its payload; the Rasa server fills in
+        ``variables`` (``bot_name`` and ``hospital_contact`` always)."""
+        filled = {
+            "bot_name": self.settings.bot_name,
+            "hospital_contact": self.settings.hospital_contact,
+            **variables,
+        }
+        payload = self._payload(strategy, sub_intent, confidence, disease, items, (), summary)
+        reply = Reply(None, payload, response=response, variables=filled)
+        self.replies.append(reply)
+        return reply
+
+    def _payload(
+        self,
+        strategy: str,
+        sub_intent: Any,
+        confidence: Any,
+        disease: Optional[str],
+        items: Sequence[Any],
+        departments: Sequence[str],
+        summary: Optional[Dict[str, Any]] = None,
+    ) -> Dict[str, Any]:
+        return build_payload(
             strategy,
             intent=self.parsed.intent,
             sub_intent=self.parsed.sub_intent if sub_intent is _FROM_MESSAGE else sub_intent,
@@ -82,18 +130,27 @@ class Turn:
             disease=disease,
             items=list(items),
             departments=list(departments),
+            summary=summary,
         )
-        reply = Reply(text, payload)
-        self.replies.append(reply)
-        return reply
 
     @property
     def strategies(self) -> List[str]:
         return [reply.strategy for reply in self.replies]
 
     def send(self, dispatcher: CollectingDispatcher) -> None:
+        """Send every queued reply, in order: the one place the actions send messages."""
         for reply in self.replies:
-            dispatcher.utter_message(text=reply.text, json_message=reply.payload)
+            if reply.response:
+                dispatcher.utter_message(
+                    response=reply.response,
+                    json_message=reply.payload,
+                    buttons=reply.buttons or None,
+                    **reply.variables,
+                )
+            else:
+                dispatcher.utter_message(
+                    text=reply.text, json_message=reply.payload, buttons=reply.buttons or None
+                )
 
     def events(self) -> List[Dict[str, Any]]:
         """Slot events: the changed state slots and this turn's strategies."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Union
 
 from rasa.core.channels.channel import InputChannel
 from sanic.request import Request
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # What a channel's webhook answers: a JSON response, or (REST with ``?stream=true``) a stream.
 ChannelResponse = Union[HTTPResponse, ResponseStream]
+Responder = Callable[[Request, OnNewMessage], Awaitable[ChannelResponse]]
 
 
 @dataclass
@@ -107,10 +108,12 @@ class ChatChannel(InputChannel):
         chat = await self.read(request)
         return self.reply(chat, await self.answer(chat, on_new_message))
 
-    async def handle(self, request: Request, on_new_message: OnNewMessage) -> ChannelResponse:
-        """:meth:`respond`, with every refusal a JSON 4xx and every bug a polite JSON reply."""
+    async def handle(
+        self, request: Request, on_new_message: OnNewMessage, responder: Optional[Responder] = None
+    ) -> ChannelResponse:
+        """:meth:`respond` (or ``responder``), with every refusal a JSON 4xx and every bug a polite JSON reply."""
         try:
-            return await self.respond(request, on_new_message)
+            return await (responder or self.respond)(request, on_new_message)
         except RequestError as exc:
             return self.refuse(exc, request)
         except Exception:  # a bug in this channel: log it, still answer JSON without details

@@ -17,11 +17,10 @@ import random
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
-import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
 from bot.actions.payload import build_payload
-from core.paths import PROJECT_ROOT
+from bot.responses import DOMAIN_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,6 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # Said when the dialogue engine fails or does not answer in time (never silence, never a 5xx):
 # the variations of this response in domain.yml, and this text should domain.yml be unreadable.
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 SERVICE_UNAVAILABLE_TEXT = (
     "抱歉，系统暂时无法回答您的问题，请稍后再试。"
     "如有胸痛、呼吸困难、意识不清、大出血等紧急情况，请立即拨打120或前往最近医院的急诊。"
@@ -62,18 +60,14 @@ class PairedOutputChannel(CollectingOutputChannel):
 def service_unavailable_texts() -> Tuple[str, ...]:
     """The variations of ``utter_service_unavailable`` (domain.yml), the contact filled in."""
     try:
-        domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}
-        variations = (domain.get("responses") or {}).get(SERVICE_UNAVAILABLE_RESPONSE) or []
+        from bot.responses import texts
         from bot.settings import load_settings
 
-        contact = load_settings().hospital_contact
-        texts = tuple(
-            str(v["text"]).replace("{hospital_contact}", contact) for v in variations if v.get("text")
-        )
+        found = tuple(texts(SERVICE_UNAVAILABLE_RESPONSE, hospital_contact=load_settings().hospital_contact))
     except Exception:  # never fail on the path that answers failures
         logger.exception("cannot read %s from %s", SERVICE_UNAVAILABLE_RESPONSE, DOMAIN_FILE)
-        texts = ()
-    return texts or (SERVICE_UNAVAILABLE_TEXT,)
+        found = ()
+    return found or (SERVICE_UNAVAILABLE_TEXT,)
 
 
 def service_unavailable_message() -> Dict[str, Any]:

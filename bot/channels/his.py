@@ -2,8 +2,13 @@
 
 ``POST /webhooks/his/webhook`` with ``Authorization: Bearer <token>`` and
 ``{"sender", "message", "request_id"?, "metadata"?}`` answers
-``{"request_id", "messages": [{"text", "custom"}]}``; the contract is in
+``{"request_id", "messages": [{"text", "custom", "buttons"?}]}``; the contract is in
 ``docs/his-openapi.yaml``. Every refusal is a JSON error, never a stack trace.
+
+``POST /webhooks/his/resume`` ``{"sender", "request_id"?}`` (same token) resumes a
+conversation paused by a handoff to a person: the channel itself sends the intent trigger
+``/handoff_resume`` for that sender (a client's own text never can: the validator
+neutralises a leading "/" other than the button payloads) and answers like the webhook.
 
 The token comes from an environment variable named in ``credentials.yml`` (``token_env``,
 default ``HIS_TOKEN``), so no secret lives in the repository. When the variable is unset
@@ -25,12 +30,21 @@ from bot.channels.auth import TokenChannel
 from bot.channels.base import ChannelResponse, ChatRequest
 from bot.channels.dialogue import OnNewMessage
 from bot.channels.errors import RequestError, error_response, json_errors, json_response
-from bot.channels.validation import id_field, message_field, metadata_field
+from bot.channels.validation import (
+    id_field,
+    message_field,
+    metadata_field,
+    parse_json_object,
+    read_body,
+)
+from core.vocabulary import HANDOFF_RESUME_INTENT
 
 logger = logging.getLogger(__name__)
 
 SECTION = "bot.channels.his.HISInput"
 DEFAULT_TOKEN_ENV = "HIS_TOKEN"
+# The message the resume endpoint sends for the sender: Rasa reads it as the intent.
+RESUME_TRIGGER = "/" + HANDOFF_RESUME_INTENT
 
 
 class HISInput(TokenChannel):
@@ -61,6 +75,28 @@ class HISInput(TokenChannel):
             metadata={**(metadata or {}), "request_id": request_id},
         )
 
+    def parse_resume(self, data: Dict[str, Any]) -> ChatRequest:
+        """``sender`` and optional ``request_id`` of a resume request; the text is the channel's own."""
+        request_id = id_field(data, "request_id", required=False)
+        try:
+            sender = id_field(data, "sender")
+        except RequestError as exc:
+            exc.details.setdefault("request_id", request_id)
+            raise
+        request_id = request_id or uuid.uuid4().hex
+        return ChatRequest(
+            sender=sender,
+            text=RESUME_TRIGGER,
+            request_id=request_id,
+            metadata={"request_id": request_id, "handoff_resume": True},
+        )
+
+    async def respond_resume(self, request: Request, on_new_message: OnNewMessage) -> ChannelResponse:
+        """Authorise, validate, and run ``/handoff_resume`` for the (namespaced) sender."""
+        self.authorize(request)
+        chat = self.parse_resume(parse_json_object(await read_body(request, self.max_body_bytes)))
+        return self.reply(chat, await self.answer(chat, on_new_message))
+
     def reply(self, chat: ChatRequest, messages: List[Dict[str, Any]]) -> HTTPResponse:
         return json_response({"request_id": chat.request_id, "messages": messages})
 
@@ -77,7 +113,7 @@ class HISInput(TokenChannel):
         )
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """A token-free health check and the webhook (mounted at /webhooks/his/)."""
+        """A token-free health check, the webhook and the resume endpoint (mounted at /webhooks/his/)."""
         his = Blueprint("hospital_his_channel", __name__)
 
         @his.route("/", methods=["GET"])
@@ -87,6 +123,10 @@ class HISInput(TokenChannel):
         @his.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> ChannelResponse:
             return await self.handle(request, on_new_message)
+
+        @his.route("/resume", methods=["POST"], stream=True)
+        async def resume(request: Request) -> ChannelResponse:
+            return await self.handle(request, on_new_message, self.respond_resume)
 
         json_errors(his)
         return his

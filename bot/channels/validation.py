@@ -15,6 +15,7 @@ from typing import Any, Dict, FrozenSet, List, Literal, Mapping, Optional, overl
 
 from sanic.request import Request
 
+from bot.actions.payload import CLARIFY_BUTTONS
 from bot.channels.errors import RequestError
 from safety.text import clean_text
 
@@ -22,7 +23,7 @@ MAX_ID_LENGTH = 128
 # Deepest nesting of objects/arrays accepted in a body ({"metadata": {"a": [1]}} is 3).
 MAX_JSON_DEPTH = 8
 # The only intent triggers a client may send: the payloads of the bot's own buttons.
-BUTTON_PAYLOADS: FrozenSet[str] = frozenset({"/accept", "/deny"})
+BUTTON_PAYLOADS: FrozenSet[str] = frozenset(button["payload"] for button in CLARIFY_BUTTONS)
 # Rasa reads text starting with this prefix as "/intent{entities}" and skips the NLU.
 INTENT_PREFIX = "/"
 # What replaces that prefix in text a user typed: the full-width solidus reads the same.

@@ -20,6 +20,7 @@ GROUPS = (
     "bot.cli.eval",
     "bot.cli.data",
     "bot.cli.bench",
+    "bot.cli.shell",
     "bot.cli.unanswered",
     "bot.cli.pretrain",
 )

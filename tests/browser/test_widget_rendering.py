@@ -1,8 +1,9 @@
 """The widget in headless Chromium against the real web channel and a scripted stub agent.
 
 Needs no trained model, so it always runs: every ``custom.strategy`` the widget styles is
-scripted here (lists, clarify buttons, emergency), plus the typing indicator, reload,
-HTML escaping, and the server going away and coming back.
+scripted here (lists, emergency), a message's Rasa buttons (the clarifying question's
+是 → /accept, 不是 → /deny), plus the typing indicator, reload, HTML escaping, and the
+server going away and coming back.
 """
 
 from __future__ import annotations
@@ -12,30 +13,21 @@ from selenium.webdriver.common.by import By
 
 from bot.actions.payload import build_payload
 from bot.channels.web_widget import WebWidgetInput
+from tests.browser.stub_bot import CLARIFY_BUTTONS, TREATMENT, ButtonStubAgent
 from tests.browser.widget_page import DESKTOP, PHONE, WidgetPage, chromium
-from tests.channels.server import CLARIFY, ChannelServer, StubAgent
+from tests.channels.server import CLARIFY, ChannelServer
 
 pytestmark = pytest.mark.browser
 
-TREATMENT = (
-    "感冒的治疗方法有：药物治疗、多休息多饮水。\n常用药物：对乙酰氨基酚片（具体用药请遵医嘱）。",
-    build_payload(
-        "answer",
-        intent="diagnosis",
-        sub_intent="treatment",
-        confidence=0.9,
-        disease="感冒",
-        items=["药物治疗", "多休息多饮水"],
-    ),
-)
 EMERGENCY = (
     "您描述的情况可能危及生命，请立即拨打 120 或前往最近医院的急诊科！",
     build_payload("emergency", intent="diagnosis"),
 )
 HOSTILE = ("<img src=x onerror=\"document.title='pwned'\">", build_payload("gossip", intent="greet"))
 SCRIPT = {
-    "感冒怎么治": [CLARIFY],
-    "是": [TREATMENT],
+    "感冒怎么治": [CLARIFY_BUTTONS],
+    "/accept": [TREATMENT],
+    "没有按钮的问题": [CLARIFY],  # a clarify message without buttons gets none: nothing is made up
     "胸口剧痛喘不上气": [EMERGENCY],
     "html": [HOSTILE],
     "silence": [],
@@ -43,7 +35,7 @@ SCRIPT = {
 
 
 def start_server(port=None) -> ChannelServer:
-    agent = StubAgent(slow_seconds=1.5, script=SCRIPT)
+    agent = ButtonStubAgent(slow_seconds=1.5, script=SCRIPT)
     return ChannelServer([WebWidgetInput()], agent, port=port).start()
 
 
@@ -74,10 +66,15 @@ def test_answers_lists_clarify_emergency_and_escaping(server, widget):
     assert question.get_attribute("data-strategy") == "clarify"
     assert widget.quick_replies() == ["是", "不是"]
     treatment = widget.click_quick_reply("是")
-    assert server.agent.received[-1].text == "是"
+    assert server.agent.received[-1].text == "/accept"  # the payload goes to the bot
+    assert widget.user_rows()[-1].text == "是"  # the title is what the patient sees
     assert widget.items(treatment) == ["药物治疗", "多休息多饮水"]
     assert "常用药物：对乙酰氨基酚片" in treatment.text
-    assert widget.quick_replies() == []  # the question is answered
+    assert widget.quick_replies() == []  # the question is answered: its buttons are disabled
+    assert [b.text for b in widget.find(".quick-replies .quick-reply.chosen:disabled")] == ["是"]
+
+    bare = widget.ask("没有按钮的问题")
+    assert bare.get_attribute("data-strategy") == "clarify" and widget.quick_replies() == []
 
     alarm = widget.ask("胸口剧痛喘不上气")
     assert "emergency" in alarm.get_attribute("class").split()

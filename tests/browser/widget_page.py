@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import pytest
 from selenium import webdriver
@@ -135,13 +135,20 @@ class WidgetPage:
         return self.bot_rows()[-1]
 
     def quick_replies(self) -> List[str]:
-        return [b.text for b in self.find(".quick-replies .quick-reply")]
+        """Titles of the buttons that can be clicked now (the newest message's; older ones are disabled)."""
+        return [b.text for b in self.find(".quick-replies .quick-reply:not([disabled])")]
 
     def click_quick_reply(self, label: str) -> WebElement:
         before = len(self.bot_rows())
-        [button] = [b for b in self.find(".quick-replies .quick-reply") if b.text == label]
+        [button] = [b for b in self.find(".quick-replies .quick-reply:not([disabled])") if b.text == label]
         button.click()
         return self.next_bot_row(before)
+
+    def storage(self, area: str) -> Dict[str, str]:
+        """The page's ``localStorage`` or ``sessionStorage``, every key."""
+        return self.driver.execute_script(
+            f"var s = window.{area}, o = {{}}; for (var i = 0; i < s.length; i++) o[s.key(i)] = s.getItem(s.key(i)); return o;"
+        )
 
     def notice(self) -> str:
         shown = self.find(".notice:not([hidden])")

@@ -19,7 +19,7 @@ from rasa.core.run import configure_app
 from rasa.shared.core.events import BotUttered
 from sanic import Sanic
 
-from bot.actions.payload import build_payload
+from bot.actions.payload import CLARIFY_BUTTONS, build_payload
 from tools.live_servers import free_port, http_request
 
 # Several apps with Rasa's fixed app name are created in one test session.
@@ -45,6 +45,10 @@ CLARIFY: Reply = (
     "您想问的是'感冒'的治疗方法吗？",
     build_payload("clarify", intent="diagnosis", sub_intent="treatment", confidence=0.6, disease="感冒"),
 )
+RESUMED: Reply = (
+    "好的，智能问答已恢复，请问有什么可以帮您？",
+    build_payload("handoff_resumed", intent="handoff_resume"),
+)
 
 
 @dataclass
@@ -54,11 +58,17 @@ class StubAgent:
     Unscripted texts get ``SYMPTOM_ANSWER``. Special texts drive the failure paths: a text
     starting with ``boom`` raises inside the dialogue, ``slow`` takes ``slow_seconds`` first,
     one starting with ``silent`` is answered with nothing (as Rasa does when the action
-    server is down).
+    server is down). Like the bot, a ``clarify`` message carries the 是 / 不是 buttons.
     """
 
     slow_seconds: float = 5.0
-    script: Dict[str, List[Reply]] = field(default_factory=lambda: {"two": [SYMPTOM_ANSWER, CLARIFY]})
+    script: Dict[str, List[Reply]] = field(
+        default_factory=lambda: {
+            "two": [SYMPTOM_ANSWER, CLARIFY],
+            "clarify": [CLARIFY],
+            "/handoff_resume": [RESUMED],
+        }
+    )
     received: List[UserMessage] = field(default_factory=list)
 
     async def handle_message(self, message: UserMessage) -> None:
@@ -70,7 +80,10 @@ class StubAgent:
         if message.text == "slow":
             await asyncio.sleep(self.slow_seconds)
         for text, custom in self.script.get(message.text, [SYMPTOM_ANSWER]):
-            event = BotUttered(text, data={"custom": custom})
+            data: Dict[str, Any] = {"custom": custom}
+            if custom["strategy"] == "clarify":
+                data["buttons"] = [dict(b) for b in CLARIFY_BUTTONS]
+            event = BotUttered(text, data=data)
             await message.output_channel.send_response(message.sender_id, event.message())
 
 

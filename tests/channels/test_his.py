@@ -187,3 +187,64 @@ def test_unset_token_rejects_everything(monkeypatch):
 def test_bad_credentials_fail_at_start(credentials, problem):
     with pytest.raises(ChannelConfigError, match=problem):
         HISInput.from_credentials(credentials)
+
+
+BUTTONS = [{"title": "是", "payload": "/accept"}, {"title": "不是", "payload": "/deny"}]
+
+
+def test_clarify_replies_carry_the_yes_no_buttons(server):
+    status, _, body = post(server, {"sender": "his-b", "message": "clarify"})
+    assert status == 200
+    [message] = body["messages"]
+    assert message["custom"]["strategy"] == "clarify" and message["buttons"] == BUTTONS
+
+
+@pytest.mark.parametrize("payload", ["/accept", "/deny"])
+def test_button_payloads_reach_rasa_as_intents(server, payload):
+    post(server, {"sender": "his-b", "message": payload})
+    assert server.agent.received[-1].text == payload
+
+
+RESUME_URL = "/webhooks/his/resume"
+
+
+def test_resume_sends_the_internal_trigger_for_the_namespaced_sender(server):
+    status, _, body = server.request(
+        "POST", RESUME_URL, {"sender": "his-7", "request_id": "res-1"}, headers=AUTH
+    )
+    assert status == 200 and body["request_id"] == "res-1"
+    assert [m["custom"]["strategy"] for m in body["messages"]] == ["handoff_resumed"]
+    message = server.agent.received[-1]
+    assert (message.text, message.sender_id, message.input_channel) == ("/handoff_resume", "his:his-7", "his")
+    assert message.metadata == {"request_id": "res-1", "handoff_resume": True}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}])
+def test_resume_needs_the_token(server, headers):
+    before = len(server.agent.received)
+    status, response_headers, body = server.request("POST", RESUME_URL, {"sender": "his-7"}, headers=headers)
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert response_headers.get("www-authenticate") == 'Bearer realm="his"'
+    assert len(server.agent.received) == before
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"", "malformed_json"),
+        (b"[]", "malformed_json"),
+        (b"{}", "missing_field"),
+        (b'{"sender": 7}', "invalid_field"),
+        (b'{"sender": "a b"}', "invalid_field"),
+    ],
+)
+def test_resume_bad_bodies_are_400(server, raw, code):
+    before = len(server.agent.received)
+    status, _, body = server.request("POST", RESUME_URL, raw=raw, headers=AUTH)
+    assert status == 400 and body["error"]["code"] == code
+    assert len(server.agent.received) == before
+
+
+def test_a_typed_resume_trigger_is_only_text(server):
+    post(server, {"sender": "his-7", "message": "/handoff_resume"})
+    assert server.agent.received[-1].text == "\uff0fhandoff_resume"

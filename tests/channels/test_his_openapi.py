@@ -13,6 +13,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, RefResolver
 
+from bot.actions.handoff_flow import SUMMARY_KEYS
 from bot.actions.payload import ALL_STRATEGIES, build_payload
 from tests.channels.server import HIS_TEST_TOKEN, ChannelServer
 
@@ -20,7 +21,9 @@ DOC = yaml.safe_load(
     (Path(__file__).resolve().parents[2] / "docs" / "his-openapi.yaml").read_text(encoding="utf-8")
 )
 OPERATION = DOC["paths"]["/webhooks/his/webhook"]["post"]
+RESUME = DOC["paths"]["/webhooks/his/resume"]["post"]
 URL = "/webhooks/his/webhook"
+RESUME_URL = "/webhooks/his/resume"
 AUTH = {"Authorization": f"Bearer {HIS_TEST_TOKEN}"}
 
 
@@ -28,20 +31,31 @@ def validate(instance, schema) -> None:
     Draft202012Validator(schema, resolver=RefResolver.from_schema(DOC)).validate(instance)
 
 
-def response_schema(status: int):
-    return OPERATION["responses"][str(status)]["content"]["application/json"]["schema"]
+def response_schema(status: int, operation=OPERATION):
+    return operation["responses"][str(status)]["content"]["application/json"]["schema"]
 
 
 def test_payload_schema_is_the_payload():
     custom = DOC["components"]["schemas"]["Custom"]
     assert tuple(custom["properties"]["strategy"]["enum"]) == ALL_STRATEGIES
-    assert set(custom["required"]) == set(custom["properties"]) == set(build_payload("answer"))
+    assert set(custom["required"]) == set(build_payload("answer"))
+    assert set(custom["properties"]) == set(build_payload("handoff", summary={}))
+    summary = custom["properties"]["summary"]
+    assert set(summary["required"]) == set(summary["properties"]) == set(SUMMARY_KEYS)
+    brief = {
+        "disease": "糖尿病",
+        "sub_intent": "treatment",
+        "question": "糖尿病怎么治疗",
+        "answered": ["answer"],
+    }
+    validate(build_payload("handoff", summary=brief), {"$ref": "#/components/schemas/Custom"})
 
 
-def test_examples_match_their_schemas():
-    for example in OPERATION["requestBody"]["content"]["application/json"]["examples"].values():
-        validate(example["value"], OPERATION["requestBody"]["content"]["application/json"]["schema"])
-    for _status, spec in OPERATION["responses"].items():
+@pytest.mark.parametrize("operation", [OPERATION, RESUME], ids=["webhook", "resume"])
+def test_examples_match_their_schemas(operation):
+    for example in operation["requestBody"]["content"]["application/json"]["examples"].values():
+        validate(example["value"], operation["requestBody"]["content"]["application/json"]["schema"])
+    for _status, spec in operation["responses"].items():
         content = spec["content"]["application/json"]
         examples = [e["value"] for e in content.get("examples", {}).values()]
         examples += [content["example"]] if "example" in content else []
@@ -65,6 +79,21 @@ def test_real_responses_match_the_document(his_server, status, body, headers):
     got, _, reply = his_server.request("POST", URL, body, headers=headers)
     assert got == status
     validate(reply, response_schema(status))
+
+
+@pytest.mark.parametrize(
+    "status, body, headers",
+    [
+        (200, {"sender": "a", "request_id": "r"}, AUTH),
+        (200, {"sender": "a"}, AUTH),
+        (400, {"request_id": "r"}, AUTH),
+        (401, {"sender": "a"}, {"Authorization": "Bearer nope"}),
+    ],
+)
+def test_real_resume_responses_match_the_document(his_server, status, body, headers):
+    got, _, reply = his_server.request("POST", RESUME_URL, body, headers=headers)
+    assert got == status
+    validate(reply, response_schema(status, RESUME))
 
 
 def test_unconfigured_response_matches_the_document(monkeypatch):

@@ -127,3 +127,13 @@ def test_unknown_settings_fail_at_start():
 def test_sanic_errors_are_json(server):
     status, headers, _body = server.request("GET", "/webhooks/rest/nothing-here")
     assert status == 404 and headers["content-type"].startswith("application/json")
+
+
+def test_clarify_replies_carry_the_yes_no_buttons(server):
+    status, _, body = server.request("POST", URL, {"sender": "u", "message": "clarify"})
+    assert status == 200
+    assert body[0]["buttons"] == [
+        {"title": "是", "payload": "/accept"},
+        {"title": "不是", "payload": "/deny"},
+    ]
+    assert body[1]["custom"]["strategy"] == "clarify"

@@ -27,7 +27,9 @@ def test_page_loads_the_widget_script(server):
     status, headers, page = server.request("GET", "/webhooks/web/")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert '<meta name="viewport"' in page
-    assert re.search(r'<script src="widget\.js"[^>]*data-open="true"', page)
+    # The demo page loads widget.js itself, open, and in kiosk mode when asked (?kiosk=1).
+    assert 'widget.src = "widget.js"' in page and 'setAttribute("data-open", "true")' in page
+    assert 'setAttribute("data-kiosk", "true")' in page
 
 
 def test_page_without_trailing_slash_redirects(server):
@@ -171,3 +173,13 @@ def test_bad_credentials_fail_at_start(credentials, problem):
 def test_missing_widget_files_fail_at_start(tmp_path):
     with pytest.raises(ChannelConfigError, match="widget files missing"):
         WebWidgetInput(web_dir=tmp_path)
+
+
+def test_clarify_replies_carry_the_yes_no_buttons(server):
+    body = server.request("POST", URL, {"sender": SENDER, "message": "clarify"})[2]
+    [message] = body["messages"]
+    assert message["custom"]["strategy"] == "clarify"
+    assert message["buttons"] == [
+        {"title": "是", "payload": "/accept"},
+        {"title": "不是", "payload": "/deny"},
+    ]

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import bot.actions as actions_package
-from bot import render
+from bot import render, responses
 from bot.actions import kg_access
 from bot.actions.payload import STRATEGIES
 from bot.settings import PROJECT_ROOT, load_settings
@@ -24,6 +24,17 @@ from kg_queries.store import GraphStore, KGUnavailableError
 
 KG_FILES = sorted((PROJECT_ROOT / "data" / "kg").glob("*.json"))
 PAYLOAD_KEYS = {"strategy", "intent", "sub_intent", "confidence", "disease", "items", "departments"}
+# What CollectingDispatcher.utter_message puts in every message; other keys are response variables.
+DISPATCHER_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+def shown_texts(message: Dict[str, Any]) -> List[str]:
+    """What the patient may read for one dispatched message: its text, or every variation of
+    the domain response it names, filled with its variables the way Rasa fills them."""
+    if message.get("text"):
+        return [message["text"]]
+    variables = {k: v for k, v in message.items() if k not in DISPATCHER_KEYS}
+    return responses.texts(message["response"], **variables)
 
 
 def rule_actions() -> Dict[str, str]:
@@ -76,6 +87,7 @@ class Conversation:
         self.sender_id = sender_id
         self.slots: Dict[str, Any] = {}
         self.turns: List[List[Dict[str, Any]]] = []
+        self.history: List[Dict[str, Any]] = []  # the tracker's events so far (user and slot events)
 
     def say(
         self,
@@ -99,11 +111,12 @@ class Conversation:
         }
         if sub_intent is not None:
             latest["sub_intent"] = {"name": sub_intent, "confidence": confidence}
+        self.history.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(
             self.sender_id,
             dict(self.slots),
             latest,
-            [{"event": "user", "text": text, "parse_data": latest}],
+            list(self.history),
             False,
             None,
             {},
@@ -114,12 +127,16 @@ class Conversation:
         for event in events:
             assert event["event"] == "slot", event
             self.slots[event["name"]] = event["value"]
+        self.history.extend(events)
         self.last_events = events
         for message in dispatcher.messages:
             custom = message["custom"]
-            assert set(custom) == PAYLOAD_KEYS, custom
+            extra = {"summary"} if custom["strategy"] == "handoff" else set()
+            assert set(custom) == PAYLOAD_KEYS | extra, custom
             assert custom["strategy"] in STRATEGIES
-            assert message["text"], message
+            texts = shown_texts(message)
+            assert texts and all(texts), message
+            assert not any("{" in t for t in texts), texts  # every variable filled
         strategies = [m["custom"]["strategy"] for m in dispatcher.messages]
         assert self.slots["strategies"] == strategies
         self.turns.append(dispatcher.messages)

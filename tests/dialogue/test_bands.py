@@ -112,3 +112,18 @@ def test_every_question_type_is_answered_from_its_template(chat, kg, question):
     [reply] = chat.say(f"{disease}?", sub_intent=question, confidence=0.9, diseases=[disease])
     assert reply["custom"]["strategy"] == "answer"
     assert disease in reply["text"] and reply["custom"]["items"]
+
+
+def test_the_clarifying_question_has_yes_and_no_buttons(chat):
+    [clarify] = chat.say("糖尿病怎么治疗", sub_intent="treatment", confidence=0.6, diseases=["糖尿病"])
+    assert clarify["custom"]["strategy"] == "clarify"
+    assert clarify["buttons"] == [
+        {"title": "是", "payload": "/accept"},
+        {"title": "不是", "payload": "/deny"},
+    ]
+    from bot.channels.validation import BUTTON_PAYLOADS, neutralise_commands
+
+    assert {b["payload"] for b in clarify["buttons"]} == BUTTON_PAYLOADS
+    assert all(neutralise_commands(b["payload"]) == b["payload"] for b in clarify["buttons"])
+    [answer] = chat.say("糖尿病有什么症状", sub_intent="symptom", confidence=0.95, diseases=["糖尿病"])
+    assert answer["buttons"] == []

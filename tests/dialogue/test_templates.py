@@ -1,4 +1,5 @@
-"""Every dialogue template renders every variant cleanly for the contexts the actions pass."""
+"""Every dialogue template renders every variant cleanly for the contexts the actions pass,
+and every fixed text (domain.yml responses) fills cleanly with the variables the actions pass."""
 
 import pytest
 
@@ -14,9 +15,7 @@ CONTEXTS = {
         dict(disease=None, question="other"),
     ],
     "ask_disease.j2": [dict(question=q, attempt=a) for q in (None, "treatment", "other") for a in (1, 2)],
-    "fallback.j2": [{}],
     "not_found.j2": [dict(disease="抑郁症"), dict(disease=None)],
-    "kg_unavailable.j2": [{}],
     "suggest_diseases.j2": [
         dict(
             symptoms=["头痛"],
@@ -66,3 +65,29 @@ def test_every_emergency_category_has_advice():
 def test_every_dialogue_template_is_covered():
     dialogue = {p.name for p in TEMPLATE_DIR.glob("*.j2")} - {"question_types.j2"}
     assert dialogue == set(CONTEXTS)
+
+
+# The variables the actions pass to each domain response (bot/actions/turn.py Turn.utter
+# always adds bot_name and hospital_contact; action_handoff adds dialogue.yml's handoff).
+RESPONSE_VARIABLES = {"bot_name": "小医", "hospital_contact": "门诊服务台"}
+HANDOFF_VARIABLES = {"phone": "010-1", "hours": "8:00-17:30", "desk": "服务台"}
+
+
+def test_every_domain_response_has_variations_that_fill_cleanly():
+    from bot.responses import domain_responses, texts
+
+    for name in domain_responses():
+        options = texts(name, **RESPONSE_VARIABLES, **HANDOFF_VARIABLES)
+        assert len(options) >= 2, name
+        assert len(set(options)) == len(options), name
+        for text in options:
+            assert "{" not in text and "}" not in text, (name, text)
+
+
+def test_handoff_texts_name_the_phone_hours_and_desk():
+    from bot.responses import texts
+
+    for text in texts("utter_handoff", **HANDOFF_VARIABLES):
+        assert all(value in text for value in HANDOFF_VARIABLES.values()), text
+        assert "继续" in text
+    assert all("继续" in t for t in texts("utter_handoff_waiting"))

@@ -16,8 +16,8 @@ import yaml
 
 from core.normalise import sentence_key
 from core.paths import PROJECT_ROOT as ROOT
+from core.vocabulary import CONVERSATION_INTENTS as SMALLTALK
 from core.vocabulary import DISEASE, MEDICAL_INTENT, SUB_INTENTS
-from core.vocabulary import SMALLTALK_INTENTS as SMALLTALK
 from tools import nlu_data
 from tools.nlu_data.graph import FILLED_ENTITY_TYPES as ENTITY_TYPES
 from tools.nlu_data.graph import KG

@@ -10,14 +10,14 @@ from kg_queries.questions import ITEM_FIELDS
 
 
 def test_variants_are_split_and_chosen_reproducibly():
-    options = variants("gossip/greet.j2", bot_name="小医")
-    assert len(options) >= 2 and all("小医" in o for o in options)
-    assert render("gossip/greet.j2", rng=random.Random(1), bot_name="小医") in options
+    options = variants("clarify.j2", disease="糖尿病", question="treatment")
+    assert len(options) >= 2 and all("糖尿病" in o for o in options)
+    assert render("clarify.j2", rng=random.Random(1), disease="糖尿病", question="treatment") in options
 
 
 def test_missing_context_is_an_error():
     with pytest.raises(jinja2.UndefinedError):
-        render("gossip/greet.j2")
+        render("clarify.j2")
 
 
 @pytest.mark.parametrize("question", sorted(ITEM_FIELDS))

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Dict, List, Set
 
-from core.vocabulary import MEDICAL_INTENT, SMALLTALK_INTENTS, SUB_INTENTS
+from core.vocabulary import CONVERSATION_INTENTS, MEDICAL_INTENT, SUB_INTENTS
 from tools.nlu_data.fill import Example, Filler
 from tools.nlu_data.graph import KG
 from tools.nlu_data.split import BlockKey, SentenceGuard
@@ -41,8 +41,8 @@ class Block:
 
 
 def block_order() -> List[BlockKey]:
-    """Small-talk intents, then the medical intent's sub-intents, in vocabulary order."""
-    return [(i, None) for i in SMALLTALK_INTENTS] + [(MEDICAL_INTENT, s) for s in SUB_INTENTS]
+    """Small-talk and handoff intents, then the medical intent's sub-intents, in vocabulary order."""
+    return [(i, None) for i in CONVERSATION_INTENTS] + [(MEDICAL_INTENT, s) for s in SUB_INTENTS]
 
 
 def build_blocks(sources: List[SourceFile]) -> List[Block]:

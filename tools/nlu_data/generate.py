@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from core.paths import PROJECT_ROOT
-from core.vocabulary import MEDICAL_INTENT, SMALLTALK_INTENTS, SUB_INTENTS
+from core.vocabulary import CONVERSATION_INTENTS, MEDICAL_INTENT, SUB_INTENTS
 from tools.nlu_data.errors import GenerationError
 from tools.nlu_data.expand import DIAGNOSIS, SMALLTALK, Block, Generator, build_blocks
 from tools.nlu_data.fill import FORM_WEIGHTS
@@ -90,7 +90,7 @@ def summarise(blocks: List[Block], kg: KG, sources: List[SourceFile]) -> Result:
             problems.append(f"{b.key}: {n_tr}/{n_te} examples, need {lo_tr}/{lo_te}")
     rows.append(f"{'total':<10} {'':<13} {'':>9} {tot['train']:>6} {tot['test']:>5}")
     present = {b.key for b in blocks}
-    for intent in SMALLTALK_INTENTS:
+    for intent in CONVERSATION_INTENTS:
         if (intent, None) not in present:
             problems.append(f"no source file for intent {intent}")
     for sub in SUB_INTENTS:
