@@ -7,14 +7,13 @@ configured as in the repository's credentials.yml.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from core.paths import PROJECT_ROOT
 from tests.live import LiveBot, require_model
 
-ROOT = Path(__file__).resolve().parents[2]
 HIS_TOKEN = "adversarial-his-token-5b1e"
 API_TOKEN = "adversarial-api-token-93c7"
 WEB_SENDER = "web-5f0c2b9a7d3e4f61a8b0c1d2e3f4a5b6"
@@ -30,5 +29,5 @@ def live_bot(tmp_path_factory) -> Iterator[LiveBot]:
         "RASA_API_TOKEN": API_TOKEN,
         "UNANSWERED_DB_URL": f"sqlite:///{work / 'unanswered.sqlite3'}",
     }
-    with LiveBot(work, ROOT / "results" / "adversarial", env=env, api=True) as bot:
+    with LiveBot(work, PROJECT_ROOT / "results" / "adversarial", env=env, api=True) as bot:
         yield bot

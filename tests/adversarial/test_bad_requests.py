@@ -35,13 +35,13 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from bot.actions.payload import ALL_STRATEGIES
+from core.paths import PROJECT_ROOT
 from tests.adversarial.conftest import HIS_TOKEN, WEB_SENDER
 from tests.adversarial.corpus import CHANNELS, INTENT_TEXTS, MIN_PER_CHANNEL, PATHS, BadRequest, build_corpus
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "results" / "adversarial"
+RESULTS = PROJECT_ROOT / "results" / "adversarial"
 REQUEST_TIMEOUT = 30.0
 # Server start (about a minute) plus some 1,600 requests; pytest.ini's 300 s is too short here.
 CORPUS_TIMEOUT = 900

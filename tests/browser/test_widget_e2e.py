@@ -16,26 +16,25 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
 
+from core.paths import PROJECT_ROOT
 from kg_queries.records import iter_records
 from tests.browser.widget_page import PHONE, WidgetPage, chromium
 from tests.live import LiveBot, require_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "results" / "screenshots" / "widget.png"
-README_SCREENSHOT = ROOT / "docs" / "widget.png"
-LOG_DIR = ROOT / "results" / "browser"
+SCREENSHOT = PROJECT_ROOT / "results" / "screenshots" / "widget.png"
+README_SCREENSHOT = PROJECT_ROOT / "docs" / "widget.png"
+LOG_DIR = PROJECT_ROOT / "results" / "browser"
 
 
 def symptoms_in_graph(disease: str) -> List[str]:
     """The disease's symptoms in the graph's source files ``data/kg/*.json``."""
-    for path in sorted((ROOT / "data" / "kg").glob("*.json")):
+    for path in sorted((PROJECT_ROOT / "data" / "kg").glob("*.json")):
         for _, record in iter_records(path):
             if isinstance(record, dict) and record.get("name") == disease:
                 return list(record.get("symptom") or [])

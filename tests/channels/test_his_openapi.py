@@ -7,19 +7,16 @@ payload schema against ``bot/actions/payload.py`` — so the document cannot dri
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from jsonschema import Draft202012Validator, RefResolver
 
 from bot.actions.handoff_flow import SUMMARY_KEYS
 from bot.actions.payload import ALL_STRATEGIES, build_payload
+from core.paths import PROJECT_ROOT
 from tests.channels.server import HIS_TEST_TOKEN, ChannelServer
 
-DOC = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "docs" / "his-openapi.yaml").read_text(encoding="utf-8")
-)
+DOC = yaml.safe_load((PROJECT_ROOT / "docs" / "his-openapi.yaml").read_text(encoding="utf-8"))
 OPERATION = DOC["paths"]["/webhooks/his/webhook"]["post"]
 RESUME = DOC["paths"]["/webhooks/his/resume"]["post"]
 URL = "/webhooks/his/webhook"

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from core.paths import PROJECT_ROOT
+
 PORT_RANGE = range(17687, 17700)
 
 

@@ -15,8 +15,7 @@ import pytest
 from bot.cli import build_parser
 from bot.cli import serve as cli_serve
 from bot.cli.serve import LaunchError, api_arguments, check_model, serve_command, server_environment
-
-ROOT = Path(__file__).resolve().parents[2]
+from core.paths import PROJECT_ROOT
 
 
 def archive(path: Path) -> Path:
@@ -63,14 +62,19 @@ def test_missing_empty_and_truncated_models_are_refused(tmp_path):
 
 def run_cli(*args: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, "-m", "bot", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
 def test_serve_refuses_the_api_without_a_secret_and_says_how(tmp_path):
     model = archive(tmp_path / "m.tar.gz")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RASA_API", "RASA_JWT"))}
-    result = run_cli("serve", "--model", str(model), "--api", env={**env, "PYTHONPATH": str(ROOT)})
+    result = run_cli("serve", "--model", str(model), "--api", env={**env, "PYTHONPATH": str(PROJECT_ROOT)})
     assert result.returncode == 2 and "RASA_API_TOKEN" in result.stderr
 
 
@@ -90,6 +94,6 @@ def test_the_action_server_binds_loopback(monkeypatch):
 
 
 def test_makefile_starts_servers_through_the_launchers():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--enable-api" not in makefile and "run actions" not in makefile
     assert "-m bot serve" in makefile and "-m bot actions" in makefile

@@ -14,17 +14,15 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar, Dict, Iterator, List
 
 import pytest
 
 from bot.cli import build_parser
+from core.paths import PROJECT_ROOT
 from tools import shell_view
 from tools.live_servers import free_port
 from tools.shell_view import RestClient, bot_messages, format_message
-
-ROOT = Path(__file__).resolve().parents[2]
 
 CLARIFY_CUSTOM = {"strategy": "clarify", "intent": "diagnosis", "sub_intent": "treatment", "confidence": 0.6}
 BUTTONS = [{"title": "是", "payload": "/accept"}, {"title": "不是", "payload": "/deny"}]
@@ -165,7 +163,7 @@ def test_command_line_end_to_end(stub):
         input="感冒怎么治\n",
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=PROJECT_ROOT,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr

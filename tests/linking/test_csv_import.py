@@ -1,15 +1,13 @@
 """CSV question logs -> Rasa NLU YAML: label mapping, bad rows with line numbers, GBK, Rasa loading."""
 
-from pathlib import Path
-
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.cli import main as cli_main
+from core.paths import PROJECT_ROOT
 from neural.data import gold_sub_intent
 from tools import csv_import
 
-ROOT = Path(__file__).resolve().parents[2]
 MAP = """\
 打招呼: {intent: greet}
 症状: {intent: diagnosis, sub_intent: symptom}
@@ -118,10 +116,10 @@ def test_no_usable_rows_is_an_error(tmp_path):
 def test_shipped_example_imports(tmp_path):
     out = tmp_path / "imported.yml"
     result = csv_import.import_csv(
-        ROOT / "docs/examples/hospital_questions.csv",
+        PROJECT_ROOT / "docs/examples/hospital_questions.csv",
         "问题",
         "类别",
-        ROOT / "docs/examples/hospital_label_map.yml",
+        PROJECT_ROOT / "docs/examples/hospital_label_map.yml",
         out,
     )
     assert result.n_examples == len(load_data(str(out)).intent_examples) >= 10

@@ -1,11 +1,12 @@
 """The trained model (``make train`` writes models/hospital.tar.gz) parses clear questions right."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
-MODEL = Path(__file__).resolve().parents[2] / "models" / "hospital.tar.gz"
+from core.paths import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "hospital.tar.gz"
 
 CASES = [
     # text, main intent, sub-intent (diagnosis only), disease (canonical graph name)

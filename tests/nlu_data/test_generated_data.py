@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from core.normalise import sentence_key
-from core.paths import PROJECT_ROOT as ROOT
+from core.paths import PROJECT_ROOT
 from core.vocabulary import CONVERSATION_INTENTS as SMALLTALK
 from core.vocabulary import DISEASE, MEDICAL_INTENT, SUB_INTENTS
 from tools import nlu_data
@@ -24,8 +24,8 @@ from tools.nlu_data.graph import KG
 from tools.nlu_data.render import HEADER
 from tools.nlu_data.templates import load_sources
 
-TRAIN_DIR = ROOT / "data" / "nlu"
-TEST_DIR = ROOT / "tests" / "nlu"
+TRAIN_DIR = PROJECT_ROOT / "data" / "nlu"
+TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
 FILES = ("smalltalk.yml", "diagnosis.yml")
 REGENERATE = "python -m tools.nlu_data"
 
@@ -132,7 +132,7 @@ def test_entities(train, test):
 
 
 def test_disease_values_are_canonical_kg_names(train, test):
-    kg = KG(ROOT / "data" / "kg")
+    kg = KG(PROJECT_ROOT / "data" / "kg")
     typed = 0
     for m in train[0] + test[0]:
         for e in m.get("entities") or []:
@@ -146,7 +146,7 @@ def test_disease_values_are_canonical_kg_names(train, test):
 
 
 def test_held_out_diseases_only_in_test(train, test):
-    kg = KG(ROOT / "data" / "kg")
+    kg = KG(PROJECT_ROOT / "data" / "kg")
     held = set(kg.held_out)
     assert held
     train_values = {e["value"] for m in train[0] for e in m.get("entities") or [] if e["entity"] == DISEASE}
@@ -156,7 +156,7 @@ def test_held_out_diseases_only_in_test(train, test):
 
 
 def test_source_templates():
-    sources = load_sources(ROOT / "nlu_source")
+    sources = load_sources(PROJECT_ROOT / "nlu_source")
     for sf in sources:
         minimum = 45 if sf.intent == MEDICAL_INTENT else 70
         assert len(set(sf.templates)) >= minimum, (sf.path.name, len(sf.templates))

@@ -3,21 +3,20 @@
 fast on the longest message built from its own pieces."""
 
 import sre_constants as c
-from pathlib import Path
 from typing import Any, List, Tuple
 
 import pytest
 import yaml
 
 from bot.actions.emergency import EmergencyDetector
+from core.paths import PROJECT_ROOT
 from intents.template_matcher import TemplateRules
 from safety.patterns import Regex
 
 from .inputs import TIME_LIMIT_S, adversarial_texts, parsed, report, slowest, strings, uniquely_decodable
 
-ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "intents" / "rules.yml"
-EMERGENCY = ROOT / "bot" / "emergency_rules.yml"
+RULES = PROJECT_ROOT / "intents" / "rules.yml"
+EMERGENCY = PROJECT_ROOT / "bot" / "emergency_rules.yml"
 SMALL_TALK = yaml.safe_load(RULES.read_text(encoding="utf-8"))["main_intents"]
 RED_FLAGS = yaml.safe_load(EMERGENCY.read_text(encoding="utf-8"))
 

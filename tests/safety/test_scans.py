@@ -2,12 +2,12 @@
 linker's scan, link and merge, and the graph importer's drug-detail pattern."""
 
 import random
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
+from core.paths import PROJECT_ROOT
 from kg_queries import records, schema
 from kg_queries.records import parse_drug_detail
 from slots.aho_corasick_extractor import AhoCorasickExtractor
@@ -16,7 +16,6 @@ from slots.link_index import LinkIndex
 
 from .inputs import MAX_MESSAGE_LENGTH, TIME_LIMIT_S, fill, forever, report, slowest
 
-ROOT = Path(__file__).resolve().parents[2]
 # Names inside names inside names, and names that overlap at either end.
 NESTED = [
     "感",
@@ -147,7 +146,7 @@ def test_merging_is_unchanged(seed):
 @pytest.fixture(scope="module")
 def index():
     """The link index of the sample graph (``data/kg``)."""
-    data = records.load_files(sorted((ROOT / "data" / "kg").glob("*.json")))
+    data = records.load_files(sorted((PROJECT_ROOT / "data" / "kg").glob("*.json")))
     table = {
         label: [(name, node["alias"]) for name, node in nodes.items()] for label, nodes in data.nodes.items()
     }
