@@ -35,13 +35,13 @@ help:  ## list the commands
 
 install: $(VENV)/.installed  ## create .venv (Python 3.10): pinned runtime (requirements.txt) + dev tools
 
-# Runtime pins in requirements.txt, test and lint tools in requirements-dev.txt (which includes it).
-# Once requirements.lock is verified in a fresh venv, the runtime line becomes
-#   $(PY) -m pip install --require-hashes -r requirements.lock
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The runtime set from the hashed lock (every file checked against its sha256), then the test and
+# lint tools of requirements-dev.txt on top (it includes requirements.txt, already satisfied).
+$(VENV)/.installed: requirements.txt requirements.lock requirements-dev.txt
 	@test -n "$(BASE_PYTHON)" || { echo "Python 3.10 not found: install $(PYTHON_VERSION) with pyenv" >&2; exit 1; }
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip<25"
+	$(PY) -m pip install --require-hashes -r requirements.lock
 	$(PY) -m pip install -r requirements-dev.txt
 	$(PY) -m pip check
 	touch $@
