@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -59,11 +59,24 @@ class HISInput(TokenChannel):
 
     def parse(self, data: Dict[str, Any]) -> ChatRequest:
         """The checked request fields; ``request_id`` is generated when absent."""
+        return self._request(
+            data, lambda: (message_field(data, self.max_message_length), metadata_field(data))
+        )
+
+    def parse_resume(self, data: Dict[str, Any]) -> ChatRequest:
+        """``sender`` and optional ``request_id`` of a resume request; the text is the channel's own."""
+        return self._request(data, lambda: (RESUME_TRIGGER, {"handoff_resume": True}))
+
+    @staticmethod
+    def _request(
+        data: Dict[str, Any], fields: Callable[[], Tuple[str, Optional[Dict[str, Any]]]]
+    ) -> ChatRequest:
+        """``sender`` and ``request_id`` checked, then ``fields()`` (text, metadata); an error
+        names the request's ``request_id`` when it had one."""
         request_id = id_field(data, "request_id", required=False)
         try:
             sender = id_field(data, "sender")
-            text = message_field(data, self.max_message_length)
-            metadata = metadata_field(data)
+            text, metadata = fields()
         except RequestError as exc:
             exc.details.setdefault("request_id", request_id)
             raise
@@ -73,22 +86,6 @@ class HISInput(TokenChannel):
             text=text,
             request_id=request_id,
             metadata={**(metadata or {}), "request_id": request_id},
-        )
-
-    def parse_resume(self, data: Dict[str, Any]) -> ChatRequest:
-        """``sender`` and optional ``request_id`` of a resume request; the text is the channel's own."""
-        request_id = id_field(data, "request_id", required=False)
-        try:
-            sender = id_field(data, "sender")
-        except RequestError as exc:
-            exc.details.setdefault("request_id", request_id)
-            raise
-        request_id = request_id or uuid.uuid4().hex
-        return ChatRequest(
-            sender=sender,
-            text=RESUME_TRIGGER,
-            request_id=request_id,
-            metadata={"request_id": request_id, "handoff_resume": True},
         )
 
     async def respond_resume(self, request: Request, on_new_message: OnNewMessage) -> ChannelResponse:
