@@ -35,6 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import MAIN_INTENTS, SUB_INTENTS
 from intents import votes
+from neural import config_checks as checks
 
 
 def combine(
@@ -114,10 +115,7 @@ class EnsembleVoter(GraphComponent):
             raise InvalidConfigException(
                 f"EnsembleVoter: target must be one of {sorted(self.TARGETS)}, not {self.config['target']!r}"
             )
-        if float(self.config["default_weight"]) < 0:
-            raise InvalidConfigException(
-                f"EnsembleVoter: default_weight must not be negative, not {self.config['default_weight']!r}"
-            )
+        checks.not_negative(self.config, "EnsembleVoter", "default_weight")
         members = self.config["members"]
         if members is not None and (isinstance(members, str) or not all(isinstance(m, str) for m in members)):
             raise InvalidConfigException(

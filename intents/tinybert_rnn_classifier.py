@@ -27,6 +27,7 @@ from transformers import BertModel
 import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
 from core.vocabulary import MAIN_INTENTS
 from intents import votes
+from neural import config_checks as checks
 from neural.classifier import TextClassifierComponent
 from neural.data import Example
 from neural.encoder import EncoderNetwork
@@ -109,10 +110,7 @@ class TinyBertRnnClassifier(TextClassifierComponent, votes.VotingMember):
             raise InvalidConfigException(
                 f"{cls.__name__}: rnn must be one of {sorted(RNN_KINDS)}, not {config['rnn']!r}"
             )
-        if int(config["rnn_hidden"]) < 1:
-            raise InvalidConfigException(
-                f"{cls.__name__}: rnn_hidden must be at least 1, not {config['rnn_hidden']!r}"
-            )
+        checks.at_least_one(config, cls.__name__, "rnn_hidden")
 
     def build_network(self, encoder: BertModel, labels: List[str]) -> TinyBertRnn:
         return TinyBertRnn(

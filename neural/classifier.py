@@ -21,6 +21,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from neural import config_checks as checks
 from neural.component import NeuralComponent
 from neural.data import Example, Span, examples_from, spans_of
 from neural.english import english_to_chinese
@@ -67,9 +68,7 @@ class TextClassifierComponent(NeuralComponent):
     @classmethod
     def check_config(cls, config: Dict[str, Any]) -> None:
         super().check_config(config)
-        for key in ("label_smoothing", "entity_mask_prob"):
-            if not 0 <= float(config[key]) <= 1:
-                raise InvalidConfigException(f"{cls.__name__}: {key} must be in [0, 1], not {config[key]!r}")
+        checks.unit_interval(config, cls.__name__, "label_smoothing", "entity_mask_prob")
         if config["max_per_label"] is not None and int(config["max_per_label"]) < 1:
             raise InvalidConfigException(
                 f"{cls.__name__}: max_per_label must be at least 1 (or None), not {config['max_per_label']!r}"

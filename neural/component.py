@@ -27,9 +27,9 @@ import torch
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.exceptions import InvalidConfigException
 from transformers import BertModel
 
+from neural import config_checks as checks
 from neural import encoder as encoders
 from neural import text as chars
 from neural.data import Augmenter, Example, Span, check_dev_split, dev_split, dev_split_defaults
@@ -109,15 +109,11 @@ class NeuralComponent(GraphComponent):
         """``InvalidConfigException`` for settings no network can be trained with."""
         name = cls.__name__
         check_dev_split(config, name)
-        for key in ("swap_prob", "splice_prob", "typo_prob", "pinyin_prob", "char_dropout", "dropout"):
-            if not 0 <= float(config[key]) <= 1:
-                raise InvalidConfigException(f"{name}: {key} must be in [0, 1], not {config[key]!r}")
-        for key in ("max_length", "epochs", "batch_size"):
-            if int(config[key]) < 1:
-                raise InvalidConfigException(f"{name}: {key} must be at least 1, not {config[key]!r}")
-        for key in ("learning_rate", "weight_decay", "patience", "inference_threads"):
-            if float(config[key]) < 0:
-                raise InvalidConfigException(f"{name}: {key} must not be negative, not {config[key]!r}")
+        checks.unit_interval(
+            config, name, "swap_prob", "splice_prob", "typo_prob", "pinyin_prob", "char_dropout", "dropout"
+        )
+        checks.at_least_one(config, name, "max_length", "epochs", "batch_size")
+        checks.not_negative(config, name, "learning_rate", "weight_decay", "patience", "inference_threads")
 
     @classmethod
     def create(

@@ -17,12 +17,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import ENTITY_TYPE_OF_LABEL, GRAPH_LABELS
+from neural import config_checks as checks
 from slots import kg_names
 
 EXTRACTOR = "AhoCorasickExtractor"
@@ -68,13 +68,8 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
         entries: Optional[List[Tuple[str, str, str, bool]]] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
-        unknown = sorted(set(self.config["labels"]) - set(GRAPH_LABELS))
-        if unknown:
-            raise InvalidConfigException(f"{EXTRACTOR}: unknown labels {unknown}; use {list(GRAPH_LABELS)}")
-        if int(self.config["min_length"]) < 1:
-            raise InvalidConfigException(
-                f"{EXTRACTOR}: min_length must be at least 1, not {self.config['min_length']!r}"
-            )
+        checks.known(EXTRACTOR, "labels", self.config["labels"], GRAPH_LABELS)
+        checks.at_least_one(self.config, EXTRACTOR, "min_length")
         self._storage, self._resource = model_storage, resource
         self.entries = entries or []  # (surface, entity type, canonical name, is_alias)
         self.automaton = self._build(self.entries)

@@ -26,7 +26,6 @@ import torch
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -35,6 +34,7 @@ from transformers import BertModel
 
 import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
 from core.vocabulary import ENTITY_TYPES
+from neural import config_checks as checks
 from neural.component import NeuralComponent
 from neural.crf import CRF, bio_constraints
 from neural.data import Example, Span, examples_from
@@ -164,19 +164,9 @@ class BertBiLstmCrfExtractor(NeuralComponent, EntityExtractorMixin):
     @classmethod
     def check_config(cls, config: Dict[str, Any]) -> None:
         super().check_config(config)
-        unknown = sorted(set(config["entity_types"] or ()) - set(ENTITY_TYPES))
-        if unknown:
-            raise InvalidConfigException(
-                f"{EXTRACTOR}: unknown entity_types {unknown}; use {list(ENTITY_TYPES)}"
-            )
-        if not 0 <= float(config["min_confidence"]) <= 1:
-            raise InvalidConfigException(
-                f"{EXTRACTOR}: min_confidence must be in [0, 1], not {config['min_confidence']!r}"
-            )
-        if int(config["lstm_hidden"]) < 1:
-            raise InvalidConfigException(
-                f"{EXTRACTOR}: lstm_hidden must be at least 1, not {config['lstm_hidden']!r}"
-            )
+        checks.known(EXTRACTOR, "entity_types", config["entity_types"] or (), ENTITY_TYPES)
+        checks.unit_interval(config, EXTRACTOR, "min_confidence")
+        checks.at_least_one(config, EXTRACTOR, "lstm_hidden")
 
     def build_network(self, encoder: BertModel, labels: List[str]) -> BertBiLstmCrf:
         return BertBiLstmCrf(encoder, labels, self.config["lstm_hidden"], self.config["dropout"])

@@ -28,12 +28,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import ENTITY_TYPE_OF_LABEL, ENTITY_TYPES, GRAPH_LABELS
+from neural import config_checks as checks
 from slots import kg_names
 from slots.link_index import LinkIndex, ScanHit
 
@@ -144,24 +144,13 @@ class EntityLinker(GraphComponent):
     @staticmethod
     def check_config(config: Dict[str, Any]) -> None:
         """``InvalidConfigException`` for unknown labels/entity types and out-of-range numbers."""
-        unknown = sorted(set(config["labels"]) - set(ALL_LABELS))
-        if unknown:
-            raise InvalidConfigException(f"{LINKER}: unknown labels {unknown}; use {list(ALL_LABELS)}")
-        unknown = sorted(set(config["scan_entity_types"]) - set(ENTITY_TYPES))
-        if unknown:
-            raise InvalidConfigException(
-                f"{LINKER}: unknown scan_entity_types {unknown}; use {list(ENTITY_TYPES)}"
-            )
-        if not 0 <= float(config["fuzzy_threshold"]) <= 1:
-            raise InvalidConfigException(
-                f"{LINKER}: fuzzy_threshold must be in [0, 1], not {config['fuzzy_threshold']!r}"
-            )
-        for key in ("min_length", "scan_min_length", "max_candidates"):
-            if int(config[key]) < 1:
-                raise InvalidConfigException(f"{LINKER}: {key} must be at least 1, not {config[key]!r}")
-        for key in ("pinyin_substitution_cost", "scan_max_substitutions", "unlinked_min_name_endings"):
-            if float(config[key]) < 0:
-                raise InvalidConfigException(f"{LINKER}: {key} must not be negative, not {config[key]!r}")
+        checks.known(LINKER, "labels", config["labels"], ALL_LABELS)
+        checks.known(LINKER, "scan_entity_types", config["scan_entity_types"], ENTITY_TYPES)
+        checks.unit_interval(config, LINKER, "fuzzy_threshold")
+        checks.at_least_one(config, LINKER, "min_length", "scan_min_length", "max_candidates")
+        checks.not_negative(
+            config, LINKER, "pinyin_substitution_cost", "scan_max_substitutions", "unlinked_min_name_endings"
+        )
 
     @classmethod
     def create(
