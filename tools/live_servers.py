@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, cast
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, cast
 
 import yaml
 
@@ -45,20 +45,34 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
-    """Until ``GET url`` answers 200; RuntimeError if ``process`` exits first, TimeoutError after ``timeout`` s."""
+def wait_for_url(url: str, timeout: float, gone: Callable[[], Optional[str]], interval: float = 0.3) -> None:
+    """Until ``GET url`` answers 200. ``gone()`` says why the server cannot answer any more (its
+    process exited) or None: RuntimeError with that reason; TimeoutError after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            command = cast(List[str], process.args)  # started with an argument list (``start``)
-            raise RuntimeError(f"{command[:4]} exited with {process.returncode}")
+        reason = gone()
+        if reason is not None:
+            raise RuntimeError(reason)
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(interval)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    """Until ``GET url`` answers 200; RuntimeError if ``process`` exits first, TimeoutError after ``timeout`` s."""
+
+    def gone() -> Optional[str]:
+        if process.poll() is None:
+            return None
+        command = cast(List[str], process.args)  # started with an argument list (``start``)
+        return f"{command[:4]} exited with {process.returncode}"
+
+    wait_for_url(url, timeout, gone)
 
 
 def http_request(

@@ -26,10 +26,11 @@ import json
 import os
 import secrets
 import sys
-import time
 import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, TextIO
+
+from tools.live_servers import wait_for_url
 
 WEBHOOK = "/webhooks/rest/webhook"
 HEALTH = "/webhooks/rest/"
@@ -182,16 +183,19 @@ def wait_for(client: RestClient, seconds: float, pid: Optional[int], err: TextIO
     if client.is_up():
         return True
     print(f"waiting for the bot at {client.url} (up to {seconds:.0f} s)…", file=err, flush=True)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            print(f"error: the bot's server (pid {pid}) exited before it answered", file=err)
-            return False
-        time.sleep(0.5)
-        if client.is_up():
-            return True
-    print(f"error: the bot at {client.url} did not answer within {seconds:.0f} s", file=err)
-    return False
+
+    def gone() -> Optional[str]:
+        return None if _alive(pid) else f"the bot's server (pid {pid}) exited before it answered"
+
+    try:
+        wait_for_url(client.url + HEALTH, seconds, gone, interval=0.5)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=err)
+        return False
+    except TimeoutError:
+        print(f"error: the bot at {client.url} did not answer within {seconds:.0f} s", file=err)
+        return False
+    return True
 
 
 def run(
