@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
 from bot.actions.payload import build_payload
-from bot.responses import DOMAIN_FILE
+from bot.responses import DOMAIN_FILE, texts
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,6 @@ class PairedOutputChannel(CollectingOutputChannel):
 def service_unavailable_texts() -> Tuple[str, ...]:
     """The variations of ``utter_service_unavailable`` (domain.yml), the contact filled in."""
     try:
-        from bot.responses import texts
         from bot.settings import load_settings
 
         found = tuple(texts(SERVICE_UNAVAILABLE_RESPONSE, hospital_contact=load_settings().hospital_contact))
