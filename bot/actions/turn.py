@@ -140,17 +140,14 @@ class Turn:
     def send(self, dispatcher: CollectingDispatcher) -> None:
         """Send every queued reply, in order: the one place the actions send messages."""
         for reply in self.replies:
-            if reply.response:
-                dispatcher.utter_message(
-                    response=reply.response,
-                    json_message=reply.payload,
-                    buttons=reply.buttons or None,
-                    **reply.variables,
-                )
-            else:
-                dispatcher.utter_message(
-                    text=reply.text, json_message=reply.payload, buttons=reply.buttons or None
-                )
+            # A template reply has text and no variables; a domain response has variables, no text.
+            dispatcher.utter_message(
+                text=reply.text,
+                response=reply.response,
+                json_message=reply.payload,
+                buttons=reply.buttons or None,
+                **reply.variables,
+            )
 
     def events(self) -> List[Dict[str, Any]]:
         """Slot events: the changed state slots and this turn's strategies."""
