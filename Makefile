@@ -7,7 +7,8 @@ PYTHON_VERSION := $(shell cat .python-version)
 BASE_PYTHON ?= $(shell (command -v pyenv >/dev/null && PYENV_VERSION=$(PYTHON_VERSION) pyenv which python3.10 2>/dev/null) || command -v python3.10)
 VENV := .venv
 PY := $(VENV)/bin/python
-RASA := $(VENV)/bin/rasa
+# Rasa's CLI with the project's fixes installed first (bot/rasa_patches.py: schemas compiled once).
+RASA := $(PY) -m bot rasa
 export PYTHONPATH := $(CURDIR)
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 3

@@ -51,23 +51,19 @@ class RobertaTextCnn(EncoderNetwork):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         states = self.encode(input_ids, attention_mask)
         states = states * attention_mask.unsqueeze(2).to(states.dtype)  # padding reads as 0
+        # One formulation for every case, with no branch on the input (so the ONNX export,
+        # traced on one length, is right for all): zeros after the text so even a text shorter
+        # than the widest kernel fills one window of each, and only the windows that start
+        # inside the text (at least the first) are pooled.
         longest = max(self.kernel_sizes)
-        # one unpadded message at least as long as the widest kernel (the usual case at
-        # inference): every window lies inside the text, nothing to mask
-        all_inside = bool(attention_mask.all()) and states.size(1) >= longest
-        if states.size(1) < longest:  # very short texts: pad so every kernel fits once
-            states = nn.functional.pad(states, (0, 0, 0, longest - states.size(1)))
-        x = states.transpose(1, 2)  # [B, H, T]
-        lengths = None if all_inside else attention_mask.sum(1)
+        x = nn.functional.pad(states, (0, 0, 0, longest - 1)).transpose(1, 2)  # [B, H, T + longest - 1]
+        lengths = attention_mask.sum(1)
         pooled = []
         for k, conv in zip(self.kernel_sizes, self.convs):
-            feats = torch.relu(conv(x))  # [B, F, T-k+1]
-            if lengths is not None:  # i.e. not all_inside
-                # windows that start inside the text (at least the first one) are pooled
-                starts = torch.arange(feats.size(2), device=feats.device)
-                valid = starts.unsqueeze(0) <= (lengths - k).clamp(min=0).unsqueeze(1)
-                feats = feats.masked_fill(~valid.unsqueeze(1), float("-inf"))
-            pooled.append(feats.max(dim=2).values)
+            feats = torch.relu(conv(x))  # [B, F, T + longest - k]
+            starts = torch.arange(feats.size(2), device=feats.device)
+            valid = starts.unsqueeze(0) <= (lengths - k).clamp(min=0).unsqueeze(1)
+            pooled.append(feats.masked_fill(~valid.unsqueeze(1), float("-inf")).max(dim=2).values)
         return self.out(self.dropout(torch.cat(pooled, dim=1)))
 
 

@@ -183,7 +183,7 @@ class TextClassifierComponent(NeuralComponent):
     def logits(
         self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None, batch_size: int = 128
     ) -> torch.Tensor:
-        """Logits ``[len(texts), len(LABELS)]`` (eval mode, no gradients).
+        """Logits ``[len(texts), len(LABELS)]`` (eval mode, no gradients; onnxruntime when unpadded).
 
         ``spans`` (per text) are the entity mentions, read as type tokens when the
         component masks entities.
@@ -192,18 +192,12 @@ class TextClassifierComponent(NeuralComponent):
             spans if self.config["mask_entities"] and spans is not None else [None] * len(texts)
         )
         network, tokenizer = self._trained_network(), self._trained_tokenizer()
-        if network.training:  # eval() walks every submodule: only when needed
-            network.eval()
         out = []
-        with torch.inference_mode():
-            for i in range(0, len(texts), batch_size):
-                ids, mask = tokenizer.pad(
-                    [
-                        self.encode(t, s)
-                        for t, s in zip(texts[i : i + batch_size], per_text[i : i + batch_size])
-                    ]
-                )
-                out.append(network(ids, mask))
+        for i in range(0, len(texts), batch_size):
+            ids, mask = tokenizer.pad(
+                [self.encode(t, s) for t, s in zip(texts[i : i + batch_size], per_text[i : i + batch_size])]
+            )
+            out.append(network.infer(ids, mask))
         return torch.cat(out) if out else torch.zeros(0, len(self.labels))
 
     def predict(

@@ -8,9 +8,11 @@ is the same for all of them:
   ``model_name_or_path`` (a ``python -m bot pretrain`` folder or a hub id);
 * the encoder: ``neural.encoder.build_encoder`` (fresh or pretrained);
 * persistence in Rasa's model storage: ``vocab.txt``, ``encoder.json`` (the BertConfig),
-  ``weights.pt`` (the whole network's state dict) and ``meta.json`` (labels, dev scores),
+  ``weights.pt`` (the whole network's state dict), ``network.onnx`` and ``meta.json`` (labels, dev scores),
   so a trained model is self-contained and never reads the checkpoint again;
-* inference: eval mode, ``torch.inference_mode`` and an optional thread count.
+* inference: eval mode, an onnxruntime session of the trained network
+  (``neural/onnx_inference.py``, written as ``network.onnx`` at persist time) and an
+  optional thread count.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from transformers import BertModel
 
 from neural import config_checks as checks
 from neural import encoder as encoders
+from neural import onnx_inference
 from neural import text as chars
 from neural.data import Augmenter, Example, Span, check_dev_split, dev_split, dev_split_defaults
 from neural.encoder import EncoderNetwork
@@ -84,7 +87,8 @@ class NeuralComponent(GraphComponent):
             # Chance to write part of the question in toneless pinyin ("怎么治" -> "zenme zhi").
             "pinyin_prob": 0.0,
             "char_dropout": 0.05,
-            # torch threads at inference (0: leave torch's default).
+            # Threads per message at inference: the onnxruntime session's (0: one) and, when set,
+            # torch's (the eager fallback, the CRF's decoding).
             "inference_threads": 0,
         }
 
@@ -224,6 +228,9 @@ class NeuralComponent(GraphComponent):
             encoder = network.encoder
             (directory / "encoder.json").write_text(encoder.config.to_json_string(), encoding="utf-8")
             torch.save(network.state_dict(), directory / "weights.pt")
+            (directory / onnx_inference.ONNX_FILE).write_bytes(
+                onnx_inference.export(network, tokenizer.max_length)
+            )
             meta = {**self.meta, "max_length": tokenizer.max_length}
             (directory / "meta.json").write_text(
                 json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -244,6 +251,8 @@ class NeuralComponent(GraphComponent):
                 tokenizer = chars.CharTokenizer.load(directory, meta["max_length"])
                 bert_config = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
                 state = torch.load(directory / "weights.pt", map_location="cpu", weights_only=True)
+                network_file = directory / onnx_inference.ONNX_FILE
+                onnx_model = network_file.read_bytes() if network_file.is_file() else None
         except (ValueError, FileNotFoundError):
             logger.warning("%s: no trained model found, it will not predict anything", cls.__name__)
             return cls(config, model_storage, resource)
@@ -251,9 +260,10 @@ class NeuralComponent(GraphComponent):
         component = cls(config, model_storage, resource, tokenizer, meta=meta)
         network = component.build_network(encoders.encoder_from_config(bert_config), meta["labels"])
         network.load_state_dict(state)
-        component.network = network.prepare_inference()
-        if config.get("inference_threads"):
-            torch.set_num_threads(int(config["inference_threads"]))
+        threads = int(config.get("inference_threads") or 0)
+        if threads:
+            torch.set_num_threads(threads)
+        component.network = network.prepare_inference(tokenizer.max_length, onnx_model, threads)
         return component
 
     @property

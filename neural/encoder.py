@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import torch
 from transformers import BertConfig, BertModel
 
 from core.paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from neural.onnx_inference import OnnxNetwork
 
 logger = logging.getLogger(__name__)
 
@@ -116,67 +119,49 @@ def encoder_from_config(bert_config: Dict[str, Any]) -> BertModel:
     return BertModel(BertConfig.from_dict(bert_config), add_pooling_layer=False)
 
 
-class _LastHiddenState(torch.nn.Module):
-    """``input_ids -> last_hidden_state`` (a traceable view of a BertModel without mask)."""
-
-    def __init__(self, encoder: BertModel) -> None:
-        super().__init__()
-        self.encoder = encoder
-
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.encoder(input_ids=input_ids).last_hidden_state
-
-
 class EncoderNetwork(torch.nn.Module):
     """Base of the components' networks: a BERT ``encoder`` plus a lean inference path.
 
     ``encode`` leaves the attention mask out when nothing is padded (always the case for
-    one message at inference): BERT then skips building the 4-D mask, which halves its
-    latency. ``prepare_inference`` (called once when a trained model is loaded) also
-    swaps in a TorchScript trace of the frozen encoder for that unpadded case (also
-    ``optimize_for_inference``: fused operators), which removes most of the Python overhead
-    of a small BERT (about 40% of its latency);
-    the trace is checked against the eager encoder and dropped if they disagree.
+    one message at inference): BERT then skips building the 4-D mask. ``prepare_inference``
+    (called once when a trained model is loaded) adds an onnxruntime session of the whole
+    network for that unpadded case (``neural/onnx_inference.py``), checked against torch;
+    ``infer`` uses it when it can and the eager network otherwise.
     """
 
     encoder: BertModel
-    _traced: Optional[torch.jit.ScriptModule]  # kept in __dict__, see __init__
+    _onnx: Optional[OnnxNetwork]  # kept in __dict__, see __init__
 
     def __init__(self, encoder: BertModel) -> None:
         super().__init__()
         self.encoder = encoder
-        self.__dict__["_traced"] = None  # not a submodule: never part of the state dict
+        self.__dict__["_onnx"] = None  # not a submodule: never part of the state dict
 
     def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Token states ``[batch, time, hidden]``."""
         if not bool(attention_mask.all()):
             return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        if self._traced is not None and not self.training:
-            return self._traced(input_ids)
         return self.encoder(input_ids=input_ids).last_hidden_state
 
-    def prepare_inference(self) -> EncoderNetwork:
-        """Eval mode and the traced encoder (see the class docstring)."""
-        import warnings
+    def infer(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+        """``self(input_ids, attention_mask)`` at inference: through onnxruntime when unpadded."""
+        if self._onnx is not None and bool(attention_mask.all()):
+            return self._onnx(input_ids)
+        if self.training:  # eval() walks every submodule: only when needed
+            self.eval()
+        with torch.inference_mode():
+            return self(input_ids, attention_mask)
+
+    def prepare_inference(
+        self, max_length: int, onnx_model: Optional[bytes] = None, threads: int = 0
+    ) -> EncoderNetwork:
+        """Eval mode and the onnxruntime session (of the persisted ``onnx_model``, else exported now)."""
+        from neural.onnx_inference import session_for
 
         self.eval()
-        positions = self.encoder.config.max_position_embeddings
-        probe = [
-            torch.arange(5, 5 + n).remainder(self.encoder.config.vocab_size).unsqueeze(0)
-            for n in (min(16, positions), min(7, positions), positions)
-        ]
-        try:
-            with torch.inference_mode(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                traced = torch.jit.optimize_for_inference(
-                    torch.jit.freeze(torch.jit.trace(_LastHiddenState(self.encoder).eval(), probe[0]))
-                )
-                for ids in probe:
-                    eager = self.encoder(input_ids=ids).last_hidden_state
-                    if not torch.allclose(traced(ids), eager, atol=1e-4):
-                        raise ValueError("traced encoder disagrees with the eager one")
-        except Exception as exc:  # tracing is an optimisation only
-            logger.info("encoder not traced (%s); using the eager encoder", exc)
-            traced = None
-        self.__dict__["_traced"] = traced
+        self.__dict__["_onnx"] = session_for(self, max_length, onnx_model, threads)
         return self
+
+    @property
+    def uses_onnx(self) -> bool:
+        return self._onnx is not None

@@ -254,14 +254,12 @@ class BertBiLstmCrfExtractor(NeuralComponent, EntityExtractorMixin):
         results: List[List[Tuple[int, int, str, float]]] = [[] for _ in texts]
         todo = [i for i, text in enumerate(texts) if text]  # the CRF needs >= 1 character
         network, tokenizer = self._tagger(), self._trained_tokenizer()
-        if network.training:  # eval() walks every submodule: only when needed
-            network.eval()
         with torch.inference_mode():
             for first in range(0, len(todo), batch_size):
                 rows = todo[first : first + batch_size]
                 chunk = [texts[i] for i in rows]
                 ids, mask = tokenizer.pad([tokenizer.encode(t) for t in chunk])
-                emissions, char_mask = network(ids, mask)
+                emissions, char_mask = network.infer(ids, mask)
                 paths = network.crf.viterbi(emissions, char_mask)
                 marginals = None
                 for row, (text, path) in enumerate(zip(chunk, paths)):

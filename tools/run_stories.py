@@ -38,6 +38,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from bot.cli.serve import rasa_command
 from core.paths import PROJECT_ROOT as ROOT
 from tools.live_servers import wait_until_up
 
@@ -132,9 +133,8 @@ class ActionServer:
 
 # -- phase 2: rasa test core -----------------------------------------------------------
 def run_rasa_test(model: str, suite: Suite, out: Path, env: Dict[str, str]) -> List[str]:
-    rasa = str(Path(sys.executable).parent / "rasa")
     cmd = [
-        rasa,
+        *rasa_command(),  # Rasa's CLI with the project's fixes (bot/rasa_patches.py)
         "test",
         "core",
         "--model",

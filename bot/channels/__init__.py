@@ -10,4 +10,11 @@ fields, ``/intent`` neutralised), ``auth`` (bearer tokens), ``config`` (request 
 from ``credentials.yml``), ``dialogue`` (the run through Rasa and the safety net; each bot
 message one ``{"text", "custom"}`` object), ``errors`` (the JSON error shape) and
 ``base`` (:class:`~bot.channels.base.ChatChannel`, which puts them together).
+
+Importing the package installs :mod:`bot.rasa_patches` (Rasa's schema validation compiled once).
 """
+
+from bot import rasa_patches
+
+# A plain ``rasa run --credentials credentials.yml`` loads this package: it gets the fix too.
+rasa_patches.install()

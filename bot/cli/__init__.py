@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rasa"]:  # Rasa's CLI, untouched (bot/cli/serve.py, run_rasa)
+        from bot.cli.serve import run_rasa
+
+        return run_rasa(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

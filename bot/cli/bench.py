@@ -1,4 +1,4 @@
-"""``python -m bot bench parse | bench conversation``: latency measurements (``tools/bench/``)."""
+"""``python -m bot bench parse | bench conversation | bench turns``: latency measurements (``tools/bench/``)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,15 @@ def cmd_bench_conversation(args) -> int:
     return 0
 
 
+def cmd_bench_turns(args) -> int:
+    from tools.bench import turns
+
+    turns.run(args)
+    return 0
+
+
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="latency measurements: bench parse, bench conversation")
+    p = sub.add_parser("bench", help="latency measurements: bench parse, bench conversation, bench turns")
     bench = p.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
     bench.required = True
     p = bench.add_parser("parse", help="POST /model/parse latency (p50/p90/p99/mean) on a local server")
@@ -36,3 +43,18 @@ def register(sub) -> None:
     p.add_argument("--turns", type=int, default=200, help="turns of each conversation (default 200)")
     p.add_argument("--runs", type=int, default=3, help="conversations played one after another (default 3)")
     p.set_defaults(handler=cmd_bench_conversation)
+    p = bench.add_parser(
+        "turns", help="REST turns of this bot next to a vanilla `rasa init` bot: latency, turns/s, RSS"
+    )
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="our model (default models/hospital.tar.gz)")
+    p.add_argument(
+        "--vanilla-dir", default="var/bench/vanilla", help="where the rasa init bot is trained once and kept"
+    )
+    p.add_argument(
+        "--sequential", type=int, default=50, help="4-turn conversations, one at a time (default 50)"
+    )
+    p.add_argument("--senders", type=int, default=16, help="concurrent senders (default 16)")
+    p.add_argument("--conversations", type=int, default=6, help="4-turn conversations per sender (default 6)")
+    p.add_argument("--long", type=int, default=200, help="turns of the long conversation (default 200)")
+    p.add_argument("--parse", type=int, default=200, help="timed POST /model/parse requests (default 200)")
+    p.set_defaults(handler=cmd_bench_turns)

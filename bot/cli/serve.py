@@ -15,6 +15,7 @@ read every patient's transcript, set slots, replace the model or start a trainin
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tarfile
@@ -30,6 +31,11 @@ REQUEST_MAX_SIZE_WITHOUT_API = 1024 * 1024
 
 class LaunchError(Exception):
     """The server must not start; the message says what to do instead."""
+
+
+def rasa_command() -> List[str]:
+    """Rasa's CLI with this project's fixes installed first (``python -m bot rasa``, bot/rasa_patches.py)."""
+    return [sys.executable, "-m", "bot", "rasa"]
 
 
 def rasa_executable() -> str:
@@ -94,7 +100,7 @@ def serve_command(
     """The checked ``rasa run`` command line (raises :class:`LaunchError` when it must not start)."""
     check_model(model)
     command = [
-        rasa_executable(),
+        *rasa_command(),
         "run",
         "-i",
         host,
@@ -139,6 +145,28 @@ def cmd_actions(args) -> int:
     return _exec(actions_command(args.port), env)
 
 
+def run_rasa(rasa_args: List[str]) -> int:
+    """Rasa's own command line (``rasa train``, ``rasa run``, ...) after ``rasa_patches.install``.
+
+    ``python -m bot`` hands ``rasa ...`` here before parsing anything (Rasa's options, even
+    ``--version`` first, pass through unchanged, and Rasa configures its own logging)."""
+    from bot import rasa_patches
+
+    rasa_patches.install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *rasa_args]
+    try:
+        rasa_main()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def cmd_rasa(args) -> int:
+    return run_rasa(args.rasa_args)
+
+
 def register(sub) -> None:
     serve = sub.add_parser("serve", help="rasa run with the channels, safe defaults (API off unless --api)")
     serve.add_argument("--model", default=DEFAULT_MODEL, help=f"model archive (default {DEFAULT_MODEL})")
@@ -154,6 +182,15 @@ def register(sub) -> None:
         help="enable the Rasa HTTP API (needs RASA_API_TOKEN or RASA_JWT_SECRET)",
     )
     serve.set_defaults(handler=cmd_serve)
+
+    rasa = sub.add_parser(
+        "rasa",
+        help="Rasa's CLI (train, run, test, data validate ...) with the project's fixes (bot/rasa_patches.py)",
+    )
+    rasa.add_argument(
+        "rasa_args", nargs=argparse.REMAINDER, help="arguments for rasa, e.g. train --config config.yml"
+    )
+    rasa.set_defaults(handler=cmd_rasa)
 
     actions = sub.add_parser("actions", help="the action server, bound to 127.0.0.1 unless --host")
     actions.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1)")
