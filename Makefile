@@ -29,7 +29,7 @@ TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml)
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
 .PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run shell actions \
-	test test-py test-stories validate eval-nlu bench-parse pretrain clean
+	test test-py test-stories validate eval-nlu bench-parse bench-turns pretrain clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -125,6 +125,9 @@ eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/
 
 bench-parse: install kg train  ## POST /model/parse latency (server on 127.0.0.1:15105)
 	$(PY) -m bot bench parse --model $(MODEL) --n 300 --port 15105
+
+bench-turns: install kg train  ## this bot next to a vanilla `rasa init` bot: turn latency, turns/s at 16 senders, parse, RSS
+	$(PY) -m bot bench turns --model $(MODEL)
 
 pretrain: install  ## optional: masked-LM pre-training on our own text -> models/pretrained (~14 min)
 	$(PY) -m bot pretrain --out models/pretrained

@@ -44,7 +44,10 @@ def test_same_verdict_and_error_as_jsonschema_on_action_replies():
         expected = verdict(rasa_patches._original_validate, reply, schema)
         assert verdict(rasa_patches.cached_validate, reply, schema) == expected
         # a new but equal schema object (Rasa rebuilds the action spec on every call)
-        assert verdict(rasa_patches.cached_validate, reply, RemoteAction.action_response_format_spec()) == expected
+        assert (
+            verdict(rasa_patches.cached_validate, reply, RemoteAction.action_response_format_spec())
+            == expected
+        )
     assert verdict(rasa_patches.cached_validate, BAD_REPLIES[0], schema)[0] == "invalid"
 
 

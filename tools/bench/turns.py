@@ -5,8 +5,10 @@ many servers it buys, and this machine is shared and noisy, so a figure means so
 only next to a peer measured in the same run with the same client. The peer is the bot
 ``rasa init --no-prompt`` makes (moodbot: DIET + TED, responses only, no action server),
 trained once from the same virtual environment and kept in ``var/bench/vanilla``. Both are
-served on free 127.0.0.1 ports (ours as ``make run`` starts it: ``tools/live_servers.py``),
-one after the other, and driven through their REST channel by the same client:
+served at the same time on free 127.0.0.1 ports (ours as ``make run`` starts it:
+``tools/live_servers.py``) and driven through their REST channel by the same client, one bot
+at a time, phase by phase (vanilla then ours, so a change in the machine's speed during the run
+falls on both):
 
 * **sequential**: one sender at a time, conversations of four turns: p50 / p99;
 * **16 concurrent** senders, each playing four-turn conversations: turns/s, p50 / p99;
@@ -159,22 +161,28 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def measure(bot: Bot, args) -> Dict[str, float]:
-    print(f"{bot.name}: warming up")
-    sequential(bot, 5)
-    r = bot.results
-    seq = sequential(bot, args.sequential)
-    r["seq_p50"], r["seq_p99"] = percentile(seq, 50), percentile(seq, 99)
-    print(f"{bot.name}: sequential {len(seq)} turns p50 {r['seq_p50']:.1f} ms p99 {r['seq_p99']:.1f} ms")
-    con, rate = concurrent(bot, args.senders, args.conversations)
-    r["con_rate"], r["con_p50"], r["con_p99"] = rate, percentile(con, 50), percentile(con, 99)
-    print(f"{bot.name}: {args.senders} concurrent senders, {len(con)} turns: {rate:.1f} turns/s")
-    r["turn_first"], r["turn_last"] = long_conversation(bot, args.long)
-    parse = parse_latencies(bot, args.parse)
-    r["parse_p50"], r["parse_p99"] = percentile(parse, 50), percentile(parse, 99)
-    for name, pid in bot.pids.items():
-        r[f"rss_{name}"] = peak_rss_mb(pid)
-    return r
+def phases(bots: Sequence[Bot], args) -> None:
+    """Each phase for every bot in turn (vanilla, then ours), so drift in the machine's speed
+    during the run falls on both rows alike."""
+    for bot in bots:
+        print(f"{bot.name}: warming up")
+        sequential(bot, 5)
+    for bot in bots:
+        seq = sequential(bot, args.sequential)
+        bot.results["seq_p50"], bot.results["seq_p99"] = percentile(seq, 50), percentile(seq, 99)
+        print(f"{bot.name}: sequential {len(seq)} turns p50 {bot.results['seq_p50']:.1f} ms")
+    for bot in bots:
+        con, rate = concurrent(bot, args.senders, args.conversations)
+        bot.results.update(con_rate=rate, con_p50=percentile(con, 50), con_p99=percentile(con, 99))
+        print(f"{bot.name}: {args.senders} concurrent senders, {len(con)} turns: {rate:.1f} turns/s")
+    for bot in bots:
+        bot.results["turn_first"], bot.results["turn_last"] = long_conversation(bot, args.long)
+    for bot in bots:
+        parse = parse_latencies(bot, args.parse)
+        bot.results["parse_p50"], bot.results["parse_p99"] = percentile(parse, 50), percentile(parse, 99)
+    for bot in bots:
+        for name, pid in bot.pids.items():
+            bot.results[f"rss_{name}"] = peak_rss_mb(pid)
 
 
 # ---------------------------------------------------------------------- the vanilla bot
@@ -280,16 +288,14 @@ def run(args) -> Dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="bench-turns-"))
     print(f"logs in {work}")
     token = secrets.token_hex(16)
-    results: Dict[str, Dict[str, float]] = {}
     process, port = serve_vanilla(vanilla_path, work, token)
     try:
-        wait_ready(f"http://127.0.0.1:{port}", process, 300, work / "vanilla.log", token)
-        vanilla = Bot("vanilla", port, token, {"rasa": process.pid}, VANILLA, VANILLA_PARSE)
-        results["vanilla"] = measure(vanilla, args)
+        with LiveBot(work, work, api=True, env={"RASA_API_TOKEN": token}, model=model) as live:
+            wait_ready(f"http://127.0.0.1:{port}", process, 300, work / "vanilla.log", token)
+            vanilla = Bot("vanilla", port, token, {"rasa": process.pid}, VANILLA, VANILLA_PARSE)
+            pids = {name: p.pid for name, p in live.processes.items()}
+            ours = Bot("ours", live.port, token, pids, OURS, OURS_PARSE)
+            phases([vanilla, ours], args)
     finally:
         stop_server(process)
-    with LiveBot(work, work, api=True, env={"RASA_API_TOKEN": token}, model=model) as live:
-        pids = {name: p.pid for name, p in live.processes.items()}
-        ours = Bot("ours", live.port, token, pids, OURS, OURS_PARSE)
-        results["ours"] = measure(ours, args)
-    return report(results["ours"], results["vanilla"], args)
+    return report(ours.results, vanilla.results, args)
