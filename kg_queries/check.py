@@ -16,7 +16,10 @@ alike; every check is then a pure function of the snapshot. The report holds:
   糖尿病 and 糖尿 share a key, 癌症 and 癌 do not), relations stored twice, and names
   (or aliases) that will confuse matching: leading or trailing whitespace, control
   characters, zero-width and other invisible format characters, and names that are
-  empty after normalisation.
+  empty after normalisation;
+* surface forms that name more than one node of a label (a node's name that is another
+  node's alias, an alias two nodes share), with the node the linker answers from, and
+  names that are nodes of two labels (头痛 a disease and a symptom).
 
 Why: a graph that imports cleanly can still answer wrongly — a food to eat and avoid,
 a name with a stray zero-width space that no patient can type — and the people who
@@ -30,7 +33,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Tuple
 
-from core.normalise import near_duplicate_key
+from core.normalise import match_key, near_duplicate_key
 from kg_queries import schema, writing
 from kg_queries.store import GraphStore
 
@@ -226,6 +229,84 @@ def duplicate_relations(snapshot: Snapshot) -> Dict[str, int]:
     return out
 
 
+def surface_forms(snapshot: Snapshot, label: str) -> Dict[str, List[Tuple[str, str, str]]]:
+    """``match_key`` -> ``(node name, "name" | "alias", surface)`` of every name and alias of
+    ``label``, in graph order (the key the entity linker looks names up by)."""
+    out: Dict[str, List[Tuple[str, str, str]]] = defaultdict(list)
+    for name in snapshot.names[label]:
+        entries = [(name, "name")] + [(a, "alias") for a in snapshot.aliases.get(label, {}).get(name, [])]
+        for surface, kind in entries:
+            key = match_key(surface)
+            if key and (name, kind, surface) not in out[key]:
+                out[key].append((name, kind, surface))
+    return out
+
+
+@dataclass(frozen=True)
+class Collision:
+    """One surface form (after ``match_key``) naming several nodes of a label."""
+
+    surface: str
+    nodes: Tuple[Tuple[str, str, str], ...]  # (node name, "name" | "alias", surface), sorted
+    linked_to: str  # the node the entity linker answers from for this exact surface
+
+    def as_dict(self) -> Dict[str, object]:
+        return {
+            "surface": self.surface,
+            "nodes": [{"name": n, "as": kind, "surface": sf} for n, kind, sf in self.nodes],
+            "linked_to": self.linked_to,
+        }
+
+    def format(self) -> str:
+        return (
+            f"{self.surface}: "
+            + " | ".join(f"{n} ({kind})" for n, kind, _ in self.nodes)
+            + f" -> {self.linked_to}"
+        )
+
+
+def alias_collisions(snapshot: Snapshot) -> Dict[str, List[Collision]]:
+    """Per label, every surface form (after ``match_key``) that names more than one node: one
+    node's name that is another's alias (甲亢, a disease of its own and an alias of
+    甲状腺功能亢进症), or an alias two nodes share. ``linked_to`` is the node the entity
+    linker answers from for that exact surface: the node whose own name it is, else the first
+    node listing it as an alias in the graph's order (``slots/link_index.py``)."""
+    out: Dict[str, List[Collision]] = {}
+    for label in schema.LABELS:
+        found = []
+        for entries in surface_forms(snapshot, label).values():
+            nodes = list(dict.fromkeys(name for name, _, _ in entries))
+            if len(nodes) < 2:
+                continue
+            own = [name for name, kind, _ in entries if kind == "name"]
+            # listed sorted (the same on every store); the link follows the graph's order
+            found.append(Collision(entries[0][2], tuple(sorted(entries)), own[0] if own else nodes[0]))
+        if found:
+            out[label] = sorted(found, key=lambda c: c.surface)
+    return out
+
+
+# Labels whose names patients use for the same words (头痛 is a symptom and a disease).
+OVERLAP_PAIRS: Tuple[Pair, ...] = (
+    (schema.DISEASE, schema.SYMPTOM),
+    (schema.DISEASE, schema.CHECK),
+    (schema.DRUG, schema.FOOD),
+)
+
+
+def shared_names(snapshot: Snapshot) -> Dict[str, List[str]]:
+    """``"A/B"`` -> names (after ``match_key``) that are a node of both labels, sorted."""
+    out = {}
+    for a, b in OVERLAP_PAIRS:
+        if a not in snapshot.names or b not in snapshot.names:
+            continue
+        keys_b = {match_key(n): n for n in snapshot.names[b]}
+        both = sorted({n for n in snapshot.names[a] if match_key(n) and match_key(n) in keys_b})
+        if both:
+            out[f"{a}/{b}"] = both
+    return out
+
+
 # -- the report ------------------------------------------------------------------------
 
 
@@ -242,6 +323,8 @@ class CheckReport:
     near_duplicates: Dict[str, List[List[str]]]
     duplicate_relations: Dict[str, int] = field(default_factory=dict)
     confusing_names: Dict[str, List[Tuple[str, str, str]]] = field(default_factory=dict)
+    alias_collisions: Dict[str, List[Collision]] = field(default_factory=dict)
+    shared_names: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
     def contradictions(self) -> int:
@@ -276,6 +359,10 @@ class CheckReport:
                 ]
                 for kind, entries in self.confusing_names.items()
             },
+            "alias_collisions": {
+                label: [c.as_dict() for c in found] for label, found in self.alias_collisions.items()
+            },
+            "shared_names": self.shared_names,
         }
 
     def format(self, show: int = 10) -> str:
@@ -332,6 +419,13 @@ class CheckReport:
                 for label, name, owner in entries
             ]
             lines.append(f"  {kind}: {len(entries)}: {cut(shown)}")
+        collisions = sum(len(v) for v in self.alias_collisions.values())
+        lines.append(f"surface forms naming more than one node (name vs alias, alias vs alias): {collisions}")
+        for label, collided in self.alias_collisions.items():
+            lines.append(f"  {label}: {len(collided)}: {cut([c.format() for c in collided])}")
+        lines.append(f"names that are nodes of two labels: {sum(len(v) for v in self.shared_names.values())}")
+        for pair, names in self.shared_names.items():
+            lines.append(f"  {pair}: {len(names)}: {cut(names)}")
         lines.append(
             "OK: no contradictions" if self.ok else f"FAILED: {self.contradictions} contradiction(s)"
         )
@@ -351,6 +445,8 @@ def check_snapshot(snapshot: Snapshot) -> CheckReport:
         near_duplicates=near_duplicates(snapshot),
         duplicate_relations=duplicate_relations(snapshot),
         confusing_names=confusing_names(snapshot),
+        alias_collisions=alias_collisions(snapshot),
+        shared_names=shared_names(snapshot),
     )
 
 

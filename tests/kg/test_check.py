@@ -162,3 +162,44 @@ def test_clean_graph_has_no_confusing_names(embedded_store):
 @pytest.mark.parametrize("name", ["a\u200bb", "a\x00b", "a\ufeffb"])
 def test_normalisation_drops_invisible_characters(name):
     assert near_duplicate_key(name) == "ab"
+
+
+def test_surface_forms_naming_two_nodes_are_listed_with_the_linked_one(tmp_path):
+    data = write_jsonl(
+        tmp_path / "alias.jsonl",
+        [
+            {"name": "甲状腺功能亢进症", "alias": ["甲亢", "甲状腺亢进"], "symptom": ["心悸"]},
+            {"name": "甲亢", "symptom": ["心悸"]},  # a disease of its own, and the alias above
+            {"name": "足癣", "alias": ["脚气"], "symptom": ["瘙痒"]},
+            {"name": "脚气病", "alias": ["脚气"], "symptom": ["乏力"]},  # alias vs alias
+            {"name": "偏头痛", "alias": ["偏 头痛"], "symptom": ["头痛"]},  # one node: not a collision
+            {"name": "头痛", "symptom": ["恶心"]},  # a disease and a symptom
+        ],
+    )
+    with make_embedded(tmp_path / "kg", data) as store:
+        report = check_store(store)
+    assert report.ok  # warnings only
+    collisions = {c.surface: c for c in report.alias_collisions["Disease"]}
+    assert set(collisions) == {"甲亢", "脚气"}
+    hyper = collisions["甲亢"]
+    assert {(n, kind) for n, kind, _ in hyper.nodes} == {("甲状腺功能亢进症", "alias"), ("甲亢", "name")}
+    assert hyper.linked_to == "甲亢"  # a node's own name wins over another node's alias
+    assert {n for n, _, _ in collisions["脚气"].nodes} == {"足癣", "脚气病"}
+    assert collisions["脚气"].linked_to == "足癣"  # the first node listing it (graph order), as the linker
+    assert report.shared_names == {"Disease/Symptom": ["头痛"]}
+    text = report.format()
+    assert "surface forms naming more than one node (name vs alias, alias vs alias): 2" in text
+    assert "-> 甲亢" in text and "Disease/Symptom: 1: 头痛" in text
+    as_json = json.loads(json.dumps(report.as_dict()))["alias_collisions"]["Disease"]
+    assert {"name": "甲亢", "as": "name", "surface": "甲亢"} in as_json[0]["nodes"] + as_json[1]["nodes"]
+
+
+def test_the_linker_resolves_a_collision_as_the_report_says():
+    from slots.link_index import LinkIndex
+
+    table = {
+        "Disease": [("甲状腺功能亢进症", ["甲亢"]), ("甲亢", []), ("足癣", ["脚气"]), ("脚气病", ["脚气"])]
+    }
+    index = LinkIndex.from_name_table(table, {"Disease": "disease"})
+    assert index.link("甲亢", "disease").value == "甲亢"
+    assert index.link("脚气", "disease").value == "足癣"  # the first node listing it, in graph order
