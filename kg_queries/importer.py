@@ -5,8 +5,9 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Optional, Sequence
 
+from kg_queries import canonical as canonical_names
 from kg_queries import records
 from kg_queries.store import GraphStore, ImportReport
 from kg_queries.writing import progress_bar
@@ -16,9 +17,11 @@ from kg_queries.writing import progress_bar
 class ImportResult:
     data: records.GraphData
     report: ImportReport
+    merges: Sequence[str] = ()
 
     def summary(self) -> str:
         lines = [f"records read: {self.data.records}, skipped: {len(self.data.problems)}"]
+        lines += [f"  {note}" for note in self.merges]
         for problem in self.data.problems[:20]:
             lines.append(f"  skipped {problem}")
         if len(self.data.problems) > 20:
@@ -47,10 +50,16 @@ def expand_paths(patterns: Iterable[str]) -> List[Path]:
 
 
 def import_files(
-    paths: Sequence[Path], store: GraphStore, replace: bool = False, progress: bool = True
+    paths: Sequence[Path],
+    store: GraphStore,
+    replace: bool = False,
+    progress: bool = True,
+    canonical: Optional[canonical_names.CanonicalMap] = None,
 ) -> ImportResult:
-    """Parse ``paths`` and write them to ``store`` (idempotent unless data changed)."""
+    """Parse ``paths`` and write them to ``store`` (idempotent unless data changed); with
+    ``canonical``, first merge the nodes it names (``kg_queries/canonical.py``)."""
     with progress_bar(records.count_lines(paths), "reading records", progress) as bar:
         data = records.load_files(paths, progress=bar)
+    merges = canonical_names.apply(data, canonical) if canonical else []
     report = store.import_data(data, replace=replace, progress=progress)
-    return ImportResult(data, report)
+    return ImportResult(data, report, merges)

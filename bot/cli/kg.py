@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from kg_queries.factory import load_kg_settings, open_store
 
@@ -34,13 +35,17 @@ def _open(args, read_only: bool):
 
 
 def cmd_import(args) -> int:
+    from kg_queries.canonical import load_map
     from kg_queries.importer import expand_paths, import_files
     from kg_queries.store import KGImportError
 
     paths = expand_paths(args.files)
+    canonical = load_map(Path(args.canonical)) if args.canonical else None
     with _open(args, read_only=False) as store:
         try:
-            result = import_files(paths, store, replace=args.replace, progress=not args.quiet)
+            result = import_files(
+                paths, store, replace=args.replace, progress=not args.quiet, canonical=canonical
+            )
         except KGImportError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -108,7 +113,6 @@ def cmd_synth(args) -> int:
 
 def cmd_bench(args) -> int:
     import tempfile
-    from pathlib import Path
 
     from tools.bench import kg as bench
     from tools.kg_synth import write_file
@@ -157,6 +161,11 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", help="files or glob patterns, e.g. 'data/kg/*.json'")
     _store_args(p)
     p.add_argument("--replace", action="store_true", help="delete the graph's contents first")
+    p.add_argument(
+        "--canonical",
+        default=None,
+        help="YAML/JSON map {label: {name: canonical name}}: merge those nodes first (see kg check)",
+    )
     p.add_argument("--batch-size", type=int, default=None, help="rows per write batch (Neo4j path)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(handler=cmd_import)
