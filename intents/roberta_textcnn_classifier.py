@@ -1,8 +1,8 @@
 """RoBERTa-TextCNN: the sub-intent classifier (what a medical question asks about).
 
-A 3-layer BERT-style encoder (RoBERTa-style when pretrained with ``python -m bot
-pretrain``: masked-LM only, no next-sentence task, masks drawn anew for every batch)
-feeds a TextCNN: 1-D convolutions with kernel sizes 3, 4 and 5 over the token states,
+A small BERT-style encoder (3 layers by default; config.yml runs 2, for training time;
+RoBERTa-style when pretrained with ``python -m bot pretrain``: masked-LM only, no
+next-sentence task, masks drawn anew for every batch) feeds a TextCNN: 1-D convolutions with kernel sizes 3, 4 and 5 over the token states,
 max-pooled over time, concatenated, then a linear layer over the 13 sub-intents.
 Why: the sub-intent hangs on short key phrases ("怎么治", "挂什么科", "会传染吗") wherever
 they are in the sentence; n-gram filters with max-pooling find exactly that.
@@ -69,7 +69,7 @@ class RobertaTextCnn(EncoderNetwork):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RobertaTextCnnClassifier(TextClassifierComponent, votes.VotingMember):
-    """Sub-intent (definition, cause, ..., other) from a 3-layer encoder + TextCNN."""
+    """Sub-intent (definition, cause, ..., other) from a small BERT-style encoder + TextCNN."""
 
     LABELS = SUB_INTENTS
 

@@ -1,10 +1,11 @@
 """TinyBERT-RNN: the neural member of the main-intent ensemble.
 
-A small BERT (TinyBERT's shape: 4 layers, hidden 312, 12 heads, intermediate 1200) reads
+A small BERT (TinyBERT's shape by default: 4 layers, hidden 312, 12 heads, intermediate 1200;
+config.yml keeps the width and runs 2 layers, for training and inference time) reads
 the message character by character; a bidirectional RNN (LSTM by default, GRU by
 config: the LSTM has the faster CPU kernel) runs over its token states and the
-concatenated final forward/backward states go through a linear layer over the six
-main intents. Why: the transformer gives context for every character, the RNN turns the
+concatenated final forward/backward states go through a linear layer over the main
+intents. Why: the transformer gives context for every character, the RNN turns the
 sequence into one sentence vector that respects word order (better than [CLS] alone
 when training from scratch on a few thousand sentences).
 
