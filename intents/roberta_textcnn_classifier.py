@@ -2,8 +2,9 @@
 
 A small BERT-style encoder (3 layers by default; config.yml runs 2, for training time;
 RoBERTa-style when pretrained with ``python -m bot pretrain``: masked-LM only, no
-next-sentence task, masks drawn anew for every batch) feeds a TextCNN: 1-D convolutions with kernel sizes 3, 4 and 5 over the token states,
-max-pooled over time, concatenated, then a linear layer over the 13 sub-intents.
+next-sentence task, masks drawn anew for every batch) feeds a TextCNN: 1-D convolutions
+with kernel sizes 3, 4 and 5 over the token states, max-pooled over time, concatenated,
+then a linear layer over the 13 sub-intents.
 Why: the sub-intent hangs on short key phrases ("怎么治", "挂什么科", "会传染吗") wherever
 they are in the sentence; n-gram filters with max-pooling find exactly that.
 
