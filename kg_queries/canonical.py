@@ -78,12 +78,9 @@ def apply(data: GraphData, mapping: CanonicalMap) -> List[str]:
             if node is None:
                 notes.append(f"{label} {name!r}: not in the data (nothing merged into {canonical!r})")
                 continue
-            target = nodes.setdefault(canonical, {"alias": []})
-            aliases = set(target.get("alias", [])) | set(node.get("alias", [])) | {name}
-            target["alias"] = sorted(aliases - {canonical})
-            for key, value in node.items():
-                if key != "alias" and target.get(key) in (None, "", []):
-                    target[key] = value
+            target = nodes.get(canonical, {})
+            fill = {k: v for k, v in node.items() if k != "alias" and target.get(k) in (None, "", [])}
+            data.add_node(label, canonical, [name, *node.get("alias", [])], **fill)
             moved = _move_relations(data, label, name, canonical)
             notes.append(f"{label} {name!r} merged into {canonical!r} ({moved} relations moved)")
     return notes

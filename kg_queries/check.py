@@ -298,10 +298,8 @@ def shared_names(snapshot: Snapshot) -> Dict[str, List[str]]:
     """``"A/B"`` -> names (after ``match_key``) that are a node of both labels, sorted."""
     out = {}
     for a, b in OVERLAP_PAIRS:
-        if a not in snapshot.names or b not in snapshot.names:
-            continue
-        keys_b = {match_key(n): n for n in snapshot.names[b]}
-        both = sorted({n for n in snapshot.names[a] if match_key(n) and match_key(n) in keys_b})
+        keys_b = {match_key(n) for n in snapshot.names[b]} - {""}
+        both = sorted({n for n in snapshot.names[a] if match_key(n) in keys_b})
         if both:
             out[f"{a}/{b}"] = both
     return out

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from transformers import BertConfig, BertModel
 
 from core.paths import PROJECT_ROOT
-
-if TYPE_CHECKING:
-    from neural.onnx_inference import OnnxNetwork
+from neural.onnx_inference import OnnxNetwork, session_for
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +154,6 @@ class EncoderNetwork(torch.nn.Module):
         self, max_length: int, onnx_model: Optional[bytes] = None, threads: int = 0
     ) -> EncoderNetwork:
         """Eval mode and the onnxruntime session (of the persisted ``onnx_model``, else exported now)."""
-        from neural.onnx_inference import session_for
-
         self.eval()
         self.__dict__["_onnx"] = session_for(self, max_length, onnx_model, threads)
         return self

@@ -87,7 +87,7 @@ def export(network: torch.nn.Module, max_length: int) -> bytes:
 class OnnxNetwork:
     """An onnxruntime session that answers like the network's unpadded path."""
 
-    def __init__(self, model: Union[Path, bytes], threads: int = 0) -> None:
+    def __init__(self, model: bytes, threads: int = 0) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -101,8 +101,7 @@ class OnnxNetwork:
         # Idle pool threads sleep instead of spinning: the Rasa server shares the cores with
         # the action server and with other requests (see neural/__init__.py for torch's).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        source = str(model) if isinstance(model, Path) else model
-        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
 
     def __call__(self, input_ids: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:

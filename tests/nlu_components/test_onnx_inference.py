@@ -26,15 +26,21 @@ def eager(network):
     return network
 
 
+def onnx_then_torch(loaded, answer):
+    """``answer(text)`` for each of TEXTS, one message at a time: through onnxruntime (the
+    loaded component must use it), then with the session switched off (eager torch)."""
+    assert loaded.network.uses_onnx
+    with_onnx = [answer(t) for t in TEXTS]
+    eager(loaded.network)
+    return with_onnx, [answer(t) for t in TEXTS]
+
+
 @pytest.mark.parametrize(("component", "overrides"), CLASSIFIERS)
 def test_classifier_scores_match_torch(component, overrides, training_data, storage, context):
     config = tiny_config(component, epochs=2, **overrides)
     _, loaded = train_and_load(component, config, training_data, storage, context)
-    assert loaded.network.uses_onnx
-    with_onnx = [loaded.predict([t])[0] for t in TEXTS]
-    eager(loaded.network)
-    for text, onnx_scores in zip(TEXTS, with_onnx):
-        torch_scores = loaded.predict([text])[0]
+    with_onnx, with_torch = onnx_then_torch(loaded, lambda t: loaded.predict([t])[0])
+    for text, onnx_scores, torch_scores in zip(TEXTS, with_onnx, with_torch):
         assert onnx_scores == pytest.approx(torch_scores, abs=1e-5), text
     assert max(with_onnx[0].values()) < 1.0  # real scores, not a constant
 
@@ -42,11 +48,8 @@ def test_classifier_scores_match_torch(component, overrides, training_data, stor
 def test_tagger_spans_and_confidences_match_torch(training_data, storage, context):
     config = tiny_config(BertBiLstmCrfExtractor, epochs=8, lstm_hidden=16, learning_rate=5e-3)
     _, loaded = train_and_load(BertBiLstmCrfExtractor, config, training_data, storage, context)
-    assert loaded.network.uses_onnx
-    with_onnx = [loaded.extract([t])[0] for t in TEXTS]
-    eager(loaded.network)
-    for text, spans in zip(TEXTS, with_onnx):
-        reference = loaded.extract([text])[0]
+    with_onnx, with_torch = onnx_then_torch(loaded, lambda t: loaded.extract([t])[0])
+    for text, spans, reference in zip(TEXTS, with_onnx, with_torch):
         assert [s[:3] for s in spans] == [s[:3] for s in reference], text
         assert [s[3] for s in spans] == pytest.approx([s[3] for s in reference], abs=1e-5)
     assert any(with_onnx)  # it found mentions at all

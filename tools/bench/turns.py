@@ -21,8 +21,6 @@ Every phase is bounded in requests and in time; the servers are stopped whatever
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import secrets
 import statistics
@@ -33,16 +31,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from core.paths import PROJECT_ROOT
+from tools.bench.conversation import WINDOW
 from tools.bench.parse import percentile, stop_server, wait_ready
-from tools.live_servers import LiveBot, free_port
+from tools.live_servers import LiveBot, free_port, http_request
 
 VANILLA_DIR = PROJECT_ROOT / "var" / "bench" / "vanilla"
 TRAIN_TIMEOUT = 1800.0
 PHASE_SECONDS = 300.0
-WINDOW = 10
 
 # Four-turn conversations in each bot's own language and domain.
 OURS = ("你好", "感冒有什么症状", "那怎么治疗呢", "再见")
@@ -64,55 +62,46 @@ class Bot:
     results: Dict[str, float] = field(default_factory=dict)
 
 
-def _request(port: int, method: str, path: str, body: Optional[dict]) -> Tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-        conn.request(method, path, data, {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 def turn(bot: Bot, sender: str, text: str) -> float:
     """Milliseconds of one REST turn; RuntimeError unless the bot answered with messages."""
     started = time.perf_counter()
-    status, data = _request(bot.port, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": text})
+    status, _, reply = http_request(
+        bot.port, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": text}
+    )
     elapsed = (time.perf_counter() - started) * 1000.0
-    if status != 200 or not json.loads(data or b"[]"):
-        raise RuntimeError(f"{bot.name}: {status} {data[:200]!r} for {text!r}")
+    if status != 200 or not reply or isinstance(reply, str):  # a JSON list of bot messages
+        raise RuntimeError(f"{bot.name}: {status} {str(reply)[:200]!r} for {text!r}")
     return elapsed
 
 
-def sequential(bot: Bot, conversations: int) -> List[float]:
+def conversations(bot: Bot, prefix: str, count: int, deadline: float) -> List[float]:
+    """Latencies of ``count`` four-turn conversations, each with a new sender, until ``deadline``."""
     latencies: List[float] = []
-    deadline = time.monotonic() + PHASE_SECONDS
-    for c in range(conversations):
+    for c in range(count):
         if time.monotonic() > deadline:
             break
-        sender = f"seq-{c}-{secrets.token_hex(4)}"
+        sender = f"{prefix}-{c}-{secrets.token_hex(4)}"
         latencies += [turn(bot, sender, text) for text in bot.turns]
     return latencies
 
 
-def concurrent(bot: Bot, senders: int, conversations: int) -> Tuple[List[float], float]:
-    """Latencies and turns/s of ``senders`` threads, each playing ``conversations`` conversations."""
+def sequential(bot: Bot, count: int) -> List[float]:
+    return conversations(bot, "seq", count, time.monotonic() + PHASE_SECONDS)
+
+
+def concurrent(bot: Bot, senders: int, count: int) -> Tuple[List[float], float]:
+    """Latencies and turns/s of ``senders`` threads, each playing ``count`` conversations."""
     latencies: List[float] = []
     errors: List[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + PHASE_SECONDS
 
     def play(index: int) -> None:
-        mine = []
         try:
-            for c in range(conversations):
-                if time.monotonic() > deadline:
-                    break
-                sender = f"con-{index}-{c}-{secrets.token_hex(4)}"
-                mine += [turn(bot, sender, text) for text in bot.turns]
+            mine = conversations(bot, f"con-{index}", count, deadline)
         except Exception as exc:  # reported after the run, never silently dropped
             errors.append(f"{type(exc).__name__}: {exc}")
+            return
         with lock:
             latencies.extend(mine)
 
@@ -138,14 +127,14 @@ def parse_latencies(bot: Bot, n: int) -> List[float]:
     out = []
     for i in range(n + 10):
         started = time.perf_counter()
-        status, data = _request(
+        status, _, reply = http_request(
             bot.port,
             "POST",
             f"/model/parse?token={bot.token}",
             {"text": bot.parse_texts[i % len(bot.parse_texts)]},
         )
         if status != 200:
-            raise RuntimeError(f"{bot.name}: /model/parse answered {status}: {data[:200]!r}")
+            raise RuntimeError(f"{bot.name}: /model/parse answered {status}: {str(reply)[:200]!r}")
         if i >= 10:  # the first ten warm up
             out.append((time.perf_counter() - started) * 1000.0)
     return out
