@@ -28,7 +28,7 @@ KG_FILES := $(wildcard data/kg/*.json)
 TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml) \
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
-.PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run shell actions \
+.PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run run-scaled shell actions \
 	test test-py test-stories validate eval-nlu bench-parse bench-turns pretrain clean
 
 help:  ## list the commands
@@ -56,7 +56,7 @@ lint: install  ## ruff check, ruff format --check, mypy, import cycles (python -
 	$(VENV)/bin/mypy
 	$(PY) -m tools.imports
 
-system-packages:  ## Debian packages the tests need (redis-server, chromium, chromium-driver, CJK font)
+system-packages:  ## Debian packages the tests need (redis-server, haproxy, chromium, chromium-driver, CJK font)
 	scripts/install_system_packages.sh
 
 falkordb: $(VENV)/.installed  ## fetch FalkorDB (redis-server + falkordb.so) into var/falkordb for the Bolt tests
@@ -96,6 +96,18 @@ run: install kg train  ## everything needed, then actions on :5055 and the chann
 	@$(PY) -m bot actions --host $(HOST) --port $(ACTION_PORT) & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(PY) -m bot serve --host $(HOST) --port $(RASA_PORT) --model $(MODEL) $(SERVE_FLAGS)
+
+# The scaled profile (endpoints.scaled.yml, docs/deployment.md): Redis (local redis-server unless
+# REDIS_URL), ACTION_WORKERS action processes, SERVERS Rasa servers x WORKERS Sanic workers, HAProxy
+# on $(RASA_PORT) with RATE_LIMIT web/REST requests per 10 s per client address (0 = off).
+SERVERS ?= 2
+WORKERS ?= 1
+ACTION_WORKERS ?= 2
+RATE_LIMIT ?= 30
+
+run-scaled: install kg train system-packages  ## Redis + SERVERS Rasa servers x WORKERS workers + action workers behind HAProxy on :5005
+	$(PY) -m bot run-scaled --port $(RASA_PORT) --servers $(SERVERS) --workers $(WORKERS) \
+		--action-workers $(ACTION_WORKERS) --rate-limit $(RATE_LIMIT) --model $(MODEL)
 
 # The servers log to var/actions.log and var/serve.log; the client (python -m bot shell, tools/shell_view.py)
 # waits for the REST channel, then prints one line per bot message. VERBOSE=1 also prints the JSON.

@@ -27,6 +27,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.redis_retry import with_retries
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_EVENTS = 80
@@ -139,7 +141,11 @@ class CompactInMemoryTrackerStore(CompactingMixin, InMemoryTrackerStore):
 
 
 class CompactRedisTrackerStore(CompactingMixin, RedisTrackerStore):
-    """Rasa's Redis store (``record_exp`` expires idle conversations), conversations compacted."""
+    """Rasa's Redis store (``record_exp`` expires idle conversations), conversations compacted.
+
+    Its client retries connection errors (:mod:`bot.redis_retry`), so a Redis restart costs
+    the messages in flight a short wait instead of an error.
+    """
 
     def __init__(
         self,
@@ -149,8 +155,12 @@ class CompactRedisTrackerStore(CompactingMixin, RedisTrackerStore):
         keep_events: int = DEFAULT_KEEP_EVENTS,
         **kwargs: Any,
     ) -> None:
+        for name in ("port", "db", "record_exp"):  # numbers may come from ${VARIABLES} as text
+            if kwargs.get(name) not in (None, ""):
+                kwargs[name] = int(kwargs[name])
         super().__init__(domain, host=host, **kwargs)
         self._compaction(int(max_events), int(keep_events))
+        self.red = with_retries(self.red)  # type: ignore[has-type]
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await super().save(self.compacted(tracker), timeout)

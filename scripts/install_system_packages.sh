@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (Redis, the browser and its driver, a CJK font). Idempotent; skips what is present.
+# Debian packages the tests need (Redis, HAProxy for the scaled profile, the browser and its driver,
+# a CJK font). Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
+command -v haproxy >/dev/null || need+=(haproxy)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 # A CJK font, so widget screenshots show Chinese instead of empty boxes.

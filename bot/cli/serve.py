@@ -167,6 +167,46 @@ def cmd_rasa(args) -> int:
     return run_rasa(args.rasa_args)
 
 
+def cmd_run_scaled(args) -> int:
+    """The scaled profile on this machine until Ctrl-C (tools/cluster.py); a process that exits is restarted."""
+    import time
+
+    from tools.cluster import Cluster, ClusterSpec
+
+    spec = ClusterSpec(
+        servers=args.servers,
+        workers=args.workers,
+        action_workers=args.action_workers,
+        port=args.port,
+        host=args.host,
+        redis_url=args.redis_url or os.environ.get("REDIS_URL") or None,
+        rate_limit=args.rate_limit,
+        model=Path(args.model) if Path(args.model).is_absolute() else PROJECT_ROOT / args.model,
+    )
+    try:
+        check_model(spec.model)
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"starting {spec.servers} Rasa servers x {spec.workers} workers, {spec.action_workers} action "
+        f"workers, Redis {spec.redis_url or '(local redis-server)'}; logs in {spec.work / 'logs'}",
+        flush=True,
+    )
+    with Cluster(spec) as cluster:
+        print(
+            f"web chat: http://{spec.host}:{spec.port}/webhooks/web/  (Ctrl-C stops everything)", flush=True
+        )
+        while True:
+            time.sleep(2)
+            for name, process in list(cluster.processes.items()):
+                if process.poll() is not None:
+                    print(
+                        f"{name} exited with {process.returncode}: restarting it", file=sys.stderr, flush=True
+                    )
+                    cluster.start(name)
+
+
 def register(sub) -> None:
     serve = sub.add_parser("serve", help="rasa run with the channels, safe defaults (API off unless --api)")
     serve.add_argument("--model", default=DEFAULT_MODEL, help=f"model archive (default {DEFAULT_MODEL})")
@@ -191,6 +231,33 @@ def register(sub) -> None:
         "rasa_args", nargs=argparse.REMAINDER, help="arguments for rasa, e.g. train --config config.yml"
     )
     rasa.set_defaults(handler=cmd_rasa)
+
+    scaled = sub.add_parser(
+        "run-scaled",
+        help="the scaled profile here: Redis, action workers, several Rasa servers behind HAProxy (make run-scaled)",
+    )
+    scaled.add_argument("--model", default=DEFAULT_MODEL, help=f"model archive (default {DEFAULT_MODEL})")
+    scaled.add_argument("--servers", type=int, default=2, help="Rasa servers (default 2)")
+    scaled.add_argument("--workers", type=int, default=1, help="Sanic workers per Rasa server (default 1)")
+    scaled.add_argument(
+        "--action-workers", type=int, default=2, help="action server processes on its one port (default 2)"
+    )
+    scaled.add_argument(
+        "--host", default=DEFAULT_HOST, help="interface the balancer binds (default 127.0.0.1)"
+    )
+    scaled.add_argument("--port", type=int, default=5005, help="the balancer's port (default 5005)")
+    scaled.add_argument(
+        "--redis-url",
+        default=None,
+        help="redis://[:password@]host:port of a Redis to use (default $REDIS_URL, else a local redis-server)",
+    )
+    scaled.add_argument(
+        "--rate-limit",
+        type=int,
+        default=30,
+        help="web and REST requests per 10 s per client address at the balancer, then 429 (default 30; 0 = off)",
+    )
+    scaled.set_defaults(handler=cmd_run_scaled)
 
     actions = sub.add_parser("actions", help="the action server, bound to 127.0.0.1 unless --host")
     actions.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default 127.0.0.1)")

@@ -1,17 +1,17 @@
-"""The Redis tracker store, configured with the block documented in endpoints.yml, against a
-real ``redis-server`` (started here on 127.0.0.1, a free port, no persistence): a conversation
-that went through the actions is saved, read back, and continues from the stored slots."""
+"""The Redis tracker and lock stores as ``endpoints.scaled.yml`` configures them, against a real
+``redis-server`` (started here on 127.0.0.1, a free port, no persistence): a conversation that
+went through the actions is saved, read back, and continues from the stored slots; the lock
+store takes turns; both ride over a Redis restart."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
-import time
+import threading
 from typing import Any, Dict, List
 
 import pytest
-from rasa.core.tracker_store import RedisTrackerStore, create_tracker_store
+from rasa.core.tracker_store import create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -21,6 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import ActionConfirmation, ActionMedicalAnswer
 from bot.settings import PROJECT_ROOT
+from bot.tracker_store import CompactRedisTrackerStore
+from tools.cluster import redis_binary, redis_command, wait_for_redis
 from tools.live_servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -28,60 +30,25 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def redis_port():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server not found: run scripts/install_system_packages.sh")
     port = free_port()
     proc = subprocess.Popen(
-        [
-            binary,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+        redis_command(redis_binary(), port, None), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.1)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        wait_for_redis(port, 20, lambda: None if proc.poll() is None else "redis-server exited")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
-def documented_endpoints(tmp_path, port: int):
-    """The commented ``tracker_store`` block of endpoints.yml, uncommented, with our port."""
-    lines, inside = [], False
-    for line in (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8").splitlines():
-        if line.startswith("#tracker_store:"):
-            inside = True
-        elif inside and not line.startswith("#  "):
-            break
-        if inside:
-            lines.append(line[1:])
-    assert lines, "endpoints.yml lost its documented tracker_store block"
-    text = "\n".join(lines).replace("port: 6379", f"port: {port}")
-    path = tmp_path / "endpoints.yml"
-    path.write_text(text + "\n", encoding="utf-8")
-    return read_endpoint_config(str(path), "tracker_store")
+def scaled_endpoints(monkeypatch, port: int, section: str):
+    """A section of endpoints.scaled.yml with the variables the launcher sets, for our Redis."""
+    monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
+    monkeypatch.setenv("REDIS_PORT", str(port))
+    monkeypatch.setenv("REDIS_PASSWORD", "")
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    return read_endpoint_config(str(PROJECT_ROOT / "endpoints.scaled.yml"), section)
 
 
 def run_action(action, sender: str, slots: Dict[str, Any], latest: Dict[str, Any]) -> List[Event]:
@@ -95,11 +62,11 @@ def run_action(action, sender: str, slots: Dict[str, Any], latest: Dict[str, Any
     return events
 
 
-def test_a_conversation_survives_the_round_trip_through_redis(redis_port, tmp_path, kg):
+def test_a_conversation_survives_the_round_trip_through_redis(redis_port, monkeypatch, kg):
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    config = documented_endpoints(tmp_path, redis_port)
+    config = scaled_endpoints(monkeypatch, redis_port, "tracker_store")
     store = create_tracker_store(config, domain)
-    assert isinstance(getattr(store, "_tracker_store", store), RedisTrackerStore)
+    assert isinstance(getattr(store, "_tracker_store", store), CompactRedisTrackerStore)
 
     sender = "redis-patient"
     question = {
@@ -140,3 +107,87 @@ def test_a_conversation_survives_the_round_trip_through_redis(redis_port, tmp_pa
 
     keys = redis.Redis(host="127.0.0.1", port=redis_port).keys("hospital:*")
     assert keys, "the documented key_prefix is not used"
+    assert redis.Redis(host="127.0.0.1", port=redis_port).ttl(keys[0]) > 0, "no record_exp: kept forever"
+
+
+def test_the_scaled_lock_store_lets_one_message_of_a_conversation_in_at_a_time(redis_port, monkeypatch):
+    from rasa.core.lock_store import LockStore
+    from rasa.core.utils import number_of_sanic_workers
+
+    from bot.lock_store import ResilientRedisLockStore
+
+    config = scaled_endpoints(monkeypatch, redis_port, "lock_store")
+    store = LockStore.create(config)
+    assert isinstance(store, ResilientRedisLockStore)
+    monkeypatch.setenv("SANIC_WORKERS", "3")
+    assert number_of_sanic_workers(config) == 3, "Rasa would refuse several workers with this lock store"
+
+    order: List[str] = []
+
+    async def message(name: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with store.lock("rest:patient", wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.3)
+            order.append(f"{name} out")
+
+    async def both() -> None:
+        await asyncio.gather(message("first", 0), message("second", 0.05))
+
+    asyncio.run(both())
+    assert order == ["first in", "first out", "second in", "second out"]
+
+
+def test_both_stores_ride_over_a_redis_restart(tmp_path, monkeypatch):
+    """Messages that arrive while Redis restarts (its snapshot kept) wait for it instead of failing."""
+    from rasa.core.lock_store import LockStore
+
+    port = free_port()
+    command = redis_command(redis_binary(), port, tmp_path)
+    procs: List[subprocess.Popen] = []
+
+    def start() -> None:
+        procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+
+    def stop() -> None:
+        procs[-1].terminate()  # SIGTERM: Redis saves its snapshot and exits
+        procs[-1].wait(timeout=10)
+
+    start()
+    try:
+        wait_for_redis(port, 20, lambda: None)
+        domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+        tracker_store = create_tracker_store(scaled_endpoints(monkeypatch, port, "tracker_store"), domain)
+        lock_store = LockStore.create(scaled_endpoints(monkeypatch, port, "lock_store"))
+        tracker = DialogueStateTracker("rest:restart", domain.slots)
+        tracker.update(UserUttered("糖尿病怎么治疗", {"name": "diagnosis", "confidence": 0.98}))
+        asyncio.run(tracker_store.save(tracker))
+
+        for call in (
+            lambda: asyncio.run(tracker_store.retrieve("rest:restart")),
+            lambda: lock_store.issue_ticket("rest:restart"),
+        ):
+            stop()
+            restart = threading.Timer(0.4, start)  # Redis is back 0.4 s after the call began
+            restart.start()
+            try:
+                result = call()
+            finally:
+                restart.join()
+            assert result is not None
+        restored = asyncio.run(tracker_store.retrieve("rest:restart"))
+        assert restored is not None and restored.latest_message.text == "糖尿病怎么治疗"
+    finally:
+        stop()
+
+
+def test_a_redis_that_stays_down_fails_fast_after_one_round_of_retries(monkeypatch):
+    from bot import redis_retry
+
+    waits: List[float] = []
+    monkeypatch.setattr(redis_retry.time, "sleep", waits.append)
+    client = redis_retry.RetryingRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+    for _ in range(2):
+        with pytest.raises(redis_retry.RedisConnectionError):
+            client.get("anything")
+    assert waits == [0.05, 0.1, 0.2, 0.4, 0.8], "the second call should not wait: Redis is known down"
