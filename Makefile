@@ -29,7 +29,7 @@ TRAIN_INPUTS := config.yml domain.yml $(CORE_DATA) $(wildcard $(NLU_DATA)/*.yml)
 	$(wildcard intents/*.py intents/*.yml slots/*.py neural/*.py) $(KG_STAMP)
 
 .PHONY: help install lint lock system-packages falkordb kg kg-check kg-bench train run run-scaled shell actions \
-	test test-py test-stories validate eval-nlu bench-parse bench-turns pretrain clean
+	test test-py test-stories validate eval-nlu bench-parse bench-turns bench-load pretrain clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -140,6 +140,9 @@ bench-parse: install kg train  ## POST /model/parse latency (server on 127.0.0.1
 
 bench-turns: install kg train  ## this bot next to a vanilla `rasa init` bot: turn latency, turns/s at 16 senders, parse, RSS
 	$(PY) -m bot bench turns --model $(MODEL)
+
+bench-load: install kg train system-packages  ## 1,000 conversations x 5 turns at 32 senders through HAProxy + Redis, 1 and 2 workers
+	$(PY) -m bot bench load --model $(MODEL) --workers 1,2
 
 pretrain: install  ## optional: masked-LM pre-training on our own text -> models/pretrained (~14 min)
 	$(PY) -m bot pretrain --out models/pretrained

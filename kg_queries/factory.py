@@ -75,5 +75,6 @@ def open_store(
             database=cfg["database"],
             batch_size=cfg["batch_size"],
             timeout=cfg.get("timeout", 5.0),
+            read_only=read_only,
         )
     raise ValueError(f"unknown store kind {kind!r}; expected 'embedded' or 'neo4j'")

@@ -62,6 +62,9 @@ def escape_for_splicing(value: Any) -> Any:
     return value
 
 
+ROUTING_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc")
+
+
 class Neo4jStore(GraphStore):
     """A Bolt server (Neo4j in production; any Bolt-speaking Cypher server in tests)."""
 
@@ -76,6 +79,7 @@ class Neo4jStore(GraphStore):
         batch_size: int = 500,
         timeout: float = 5.0,
         connect_attempts: int = 3,
+        read_only: bool = False,
     ) -> None:
         import neo4j
 
@@ -85,6 +89,13 @@ class Neo4jStore(GraphStore):
             raise ValueError("connect_attempts must be at least 1")
         self.uri, self.database, self.batch_size = uri, database, batch_size
         self.connect_attempts = connect_attempts
+        # Read sessions where they matter: with a routing URI (neo4j://) a cluster serves them
+        # from its followers and read replicas (the action server's question queries). A direct
+        # bolt:// connection goes to one server whatever the mode, so it keeps the default
+        # (FalkorDB, the tests' Bolt server, answers read-mode queries from an empty graph).
+        self.read_only = read_only
+        routed = uri.split("://", 1)[0] in ROUTING_SCHEMES
+        self._access_mode = neo4j.READ_ACCESS if read_only and routed else neo4j.WRITE_ACCESS
         self._connected = False
         self._splices_parameters = False
         self._errors = (
@@ -123,7 +134,7 @@ class Neo4jStore(GraphStore):
                 logger.debug("connection attempt %d to %s failed: %s", attempt, self.uri, exc)
 
     def _execute(self, cypher: str, params: Dict[str, Any]) -> List[Row]:
-        with self._driver.session(database=self.database) as session:
+        with self._driver.session(database=self.database, default_access_mode=self._access_mode) as session:
             return [record.data() for record in session.run(cypher, params)]
 
     def _probe(self, value: str, escaped: bool) -> bool:
@@ -180,6 +191,8 @@ class Neo4jStore(GraphStore):
                     logger.debug("index statement not accepted (%s): %s", statement, exc)
 
     def import_data(self, data, replace: bool = False, progress: bool = True) -> ImportReport:
+        if self.read_only:
+            raise PermissionError("store opened read-only; open it with read_only=False to import")
         started = time.perf_counter()
         try:
             report = self._import(data, replace, progress)

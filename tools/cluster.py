@@ -33,17 +33,18 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from core.paths import PROJECT_ROOT
-from tools.live_servers import MODEL, free_port, http_request, wait_for_url
+from tools.live_servers import MODEL, free_port, wait_for_url
 
 ENDPOINTS = PROJECT_ROOT / "endpoints.scaled.yml"
 START_TIMEOUT = 300.0
 STOP_TIMEOUT = 15.0
+SERVER_MAXCONN_PER_WORKER = 4  # messages in one Rasa worker at once; more wait at the balancer
 TICKET_LOCK_LIFETIME = 20  # seconds; above the channels' 15-second reply timeout
 RATE_WINDOW = "10s"
 RATE_LIMITED_PATHS = ("/webhooks/web/", "/webhooks/rest/")
 READY_LINE = "Rasa server is up and running."
-# What the balancer answers itself: JSON in the channels' error shape, the 120 line included.
-UNAVAILABLE_MESSAGE = "抱歉，系统暂时无法回答您的问题，请稍后再试。如有胸痛、呼吸困难、意识不清、大出血等紧急情况，请立即拨打120或前往最近医院的急诊。"
+# What the balancer answers itself, in the channels' error shape: the channels' own
+# "service unavailable" text (domain.yml, with the 120 line), and this when rate-limited.
 RATE_MESSAGE = "请求过于频繁，请稍后再试。如遇紧急情况，请立即拨打120。"
 
 
@@ -128,6 +129,14 @@ def wait_for_redis(port: int, timeout: float, gone: Callable[[], Optional[str]])
         client.close()
 
 
+def unavailable_text() -> str:
+    """The first variation of ``utter_service_unavailable``, the hospital's contact filled in."""
+    from bot.responses import texts
+    from bot.settings import load_settings
+
+    return texts("utter_service_unavailable", hospital_contact=load_settings().hospital_contact)[0]
+
+
 def _json_error(code: str, message: str) -> str:
     """The channels' error body, for a single-quoted HAProxy string."""
     body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
@@ -138,7 +147,7 @@ def _json_error(code: str, message: str) -> str:
 
 def haproxy_config(spec: ClusterSpec, server_ports: List[int]) -> str:
     """HAProxy's configuration for ``spec`` in front of ``server_ports`` (all on 127.0.0.1)."""
-    unavailable = _json_error("service_unavailable", UNAVAILABLE_MESSAGE)
+    unavailable = _json_error("service_unavailable", unavailable_text())
     limited = _json_error("rate_limited", RATE_MESSAGE)
     lines = [
         "global",
@@ -183,7 +192,13 @@ def haproxy_config(spec: ClusterSpec, server_ports: List[int]) -> str:
         "    balance roundrobin",
         "    option httpchk GET /webhooks/rest/",
         "    http-check expect status 200",
-        "    default-server inter 1s fall 2 rise 2",
+        # A busy server is not a dead one: a check may take 5 s, and three must fail in a row.
+        # At most SERVER_MAXCONN_PER_WORKER messages per worker are in a server at once; the
+        # rest wait here (up to 15 s, the channels' reply timeout), so checks and new
+        # conversations do not queue behind a backlog inside the server.
+        "    timeout check 5s",
+        "    timeout queue 15s",
+        f"    default-server inter 1s fall 3 rise 2 maxconn {SERVER_MAXCONN_PER_WORKER * spec.workers}",
         *(f"    server rasa{i} 127.0.0.1:{port} check" for i, port in enumerate(server_ports)),
     ]
     return "\n".join(lines) + "\n"
@@ -243,9 +258,6 @@ class Cluster:
     @property
     def server_names(self) -> List[str]:
         return [f"rasa{i}" for i in range(self.spec.servers)]
-
-    def request(self, port: int, method: str, path: str, body: Any = None, timeout: float = 60) -> Any:
-        return http_request(port, method, path, body, timeout=timeout)
 
     # -- lifecycle ----------------------------------------------------------------------
     def __enter__(self) -> Cluster:

@@ -2,14 +2,14 @@
 
 With a prepared answer pending they settle it (strategies confirm / deny); while the bot
 waits for a disease name they count as one more reply without one; otherwise they are
-small talk.
+small talk (or the question they come with: "是的，糖尿病怎么治疗").
 """
 
 from __future__ import annotations
 
 from bot.actions import medical_flow
 from bot.actions.base import TurnAction
-from bot.actions.gossip import small_talk
+from bot.actions.gossip import small_talk_or_question
 from bot.actions.turn import Turn
 
 
@@ -26,4 +26,4 @@ class ActionConfirmation(TurnAction):
         elif state.awaiting_disease:
             medical_flow.follow_up_without_disease(turn)
         else:
-            small_talk(turn)
+            small_talk_or_question(turn)

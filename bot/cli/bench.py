@@ -1,4 +1,4 @@
-"""``python -m bot bench parse | bench conversation | bench turns``: latency measurements (``tools/bench/``)."""
+"""``python -m bot bench parse | conversation | turns | load``: latency and load measurements (``tools/bench/``)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,32 @@ def cmd_bench_turns(args) -> int:
     return 0
 
 
+def cmd_bench_load(args) -> int:
+    from tools.bench import load
+
+    rows = load.run(args)
+    return 1 if any(row["errors"] or row["leaks"] or row["lost"] for row in rows) else 0
+
+
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="latency measurements: bench parse, bench conversation, bench turns")
+    p = sub.add_parser("bench", help="measurements: bench parse, bench conversation, bench turns, bench load")
     bench = p.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
     bench.required = True
+    p = bench.add_parser(
+        "load",
+        help="N conversations at once through the scaled profile (HAProxy, Redis): errors, leaks, lost context",
+    )
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the servers load")
+    p.add_argument(
+        "--workers", default="1,2", help="Sanic workers per Rasa server, one run each (default 1,2)"
+    )
+    p.add_argument("--servers", type=int, default=1, help="Rasa servers behind the balancer (default 1)")
+    p.add_argument("--action-workers", type=int, default=2, help="action server processes (default 2)")
+    p.add_argument("--conversations", type=int, default=1000, help="conversations per run (default 1000)")
+    p.add_argument("--turns", type=int, default=5, help="turns per conversation (default 5)")
+    p.add_argument("--senders", type=int, default=32, help="concurrent senders (default 32)")
+    p.add_argument("--max-seconds", type=int, default=900, help="bound of each load phase (default 900)")
+    p.set_defaults(handler=cmd_bench_load)
     p = bench.add_parser("parse", help="POST /model/parse latency (p50/p90/p99/mean) on a local server")
     p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the started server loads")
     p.add_argument("--n", type=int, default=300, help="timed requests (after a warm-up of 20)")

@@ -56,6 +56,50 @@ def test_ordinary_questions_and_negations_are_not_emergencies(detector, text):
     assert detector.detect(text) == []
 
 
+# Questions *about* a serious disease (diet, causes, prevention, prognosis, rehabilitation,
+# treatment, department): the disease's name alone is no emergency there (issue 18).
+INFORMATIONAL = [
+    "心梗后饮食上要注意什么",
+    "心肌梗死的危险因素有哪些",
+    "怎么预防心肌梗塞",
+    "急性心梗做完支架以后能喝酒吗",
+    "心梗挂什么科",
+    "脑出血是什么原因引起的",
+    "脑溢血后遗症怎么康复",
+    "脑出血能治好吗",
+    "偏瘫病人康复训练怎么做",
+    "半身不遂的治疗方法有哪些",
+    "一氧化碳中毒怎么预防",
+    "过敏性休克和普通过敏有什么区别",
+]
+
+
+@pytest.mark.parametrize("text", INFORMATIONAL)
+def test_a_question_about_a_serious_disease_is_not_an_emergency(detector, text):
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("我爸好像心梗了，怎么办", "chest_pain"),
+        ("我奶奶心梗发作了", "chest_pain"),
+        ("刚才我老公说胸口疼得厉害，出冷汗，是不是心梗", "chest_pain"),
+        ("心梗有什么症状", "chest_pain"),  # a symptom question: the patient may be feeling them
+        ("我爸心梗了，现在吃什么好", "chest_pain"),  # a question, but about an infarction happening
+        ("我妈突然脑出血了", "stroke"),
+        ("孩子中毒了，吃什么能缓解", "poisoning"),
+        ("过敏性休克了怎么办", "anaphylaxis"),
+        ("胸口剧痛喘不上气是什么原因", "chest_pain"),  # symptoms described always count
+        ("自杀的原因有哪些", "suicide"),  # never suppressed
+        ("我爸胸口剧痛，是不是喘不上气了", "chest_pain"),  # 是不是 asks, it does not negate
+        ("他有没有可能是脑出血，现在说不出话", "stroke"),
+    ],
+)
+def test_an_acute_situation_with_the_same_names_is_still_an_emergency(detector, text, category):
+    assert category in detector.detect(text)
+
+
 @pytest.mark.parametrize("intent", ["greet", "goodbye", "isbot", "accept", "deny", "diagnosis"])
 def test_checked_for_every_intent_and_nothing_else_is_said(chat, intent):
     [reply] = chat.say("救命，我爸突然晕倒了叫不醒", intent=intent, sub_intent="other", confidence=0.1)

@@ -22,13 +22,18 @@ RED_FLAGS = yaml.safe_load(EMERGENCY.read_text(encoding="utf-8"))
 
 
 def _emergency_rules() -> List[Tuple[str, Any]]:
-    """(category, rule) for every pattern of the emergency rule file."""
-    return [
+    """(category, rule) for every pattern of the emergency rule file: each category's
+    alternatives and topics, and the informational question and acute cues."""
+    rules = [
         (name, rule)
         for name, spec in RED_FLAGS["categories"].items()
-        for alternative in spec["match"]
+        for alternative in spec.get("match", [])
         for rule in alternative
     ]
+    rules += [(name, rule) for name, spec in RED_FLAGS["categories"].items() for rule in spec.get("topics", [])]
+    for cue in ("question", "acute"):
+        rules += [(f"informational-{cue}", rule) for rule in RED_FLAGS.get("informational", {}).get(cue, [])]
+    return rules
 
 
 EMERGENCY_IDS = [f"{name}-{i}" for i, (name, _) in enumerate(_emergency_rules())]
@@ -54,6 +59,8 @@ def test_every_pattern_of_both_rule_files_is_compiled_by_re2(rules, detector):
         for alternative in category.alternatives
         for flag in alternative
     ]
+    flags += [topic for category in detector.categories for topic in category.topics]
+    flags += [*detector.informational.question, *detector.informational.acute]
     assert len(flags) == len(_emergency_rules()) and all(isinstance(f.pattern, Regex) for f in flags)
 
 
