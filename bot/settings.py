@@ -27,6 +27,9 @@ class DialogueSettings:
     bot_name: str
     accept_threshold: float
     deny_threshold: float
+    # Below deny_threshold, the two likeliest question types together at least this likely:
+    # offer both as buttons (strategy choose) instead of "I'm not sure" (deny).
+    choice_min_mass: float
     max_disease_questions: int
     suggest_limit: int
     unanswered_db_url: str
@@ -47,6 +50,8 @@ class DialogueSettings:
     def __post_init__(self) -> None:
         if not 0.0 <= self.deny_threshold <= self.accept_threshold <= 1.0:
             raise ValueError("need 0 <= deny_threshold <= accept_threshold <= 1")
+        if not 0.0 <= self.choice_min_mass <= 1.0:
+            raise ValueError("choice_min_mass must be between 0 and 1 (1 turns the choice off)")
         if int(self.max_disease_questions) != self.max_disease_questions or self.max_disease_questions < 0:
             raise ValueError("max_disease_questions must be a whole number >= 0")
         if int(self.suggest_limit) != self.suggest_limit or self.suggest_limit < 1:

@@ -15,7 +15,8 @@
    intent and entities as given), and the actions that really ran and the slots they
    really set must be the story's ``action`` and ``slot_was_set`` steps. A story's
    ``metadata.sub_intents`` lists, per user step, ``[name, confidence]`` (or ``~``) to
-   put in place of what the NLU said, which pins a confidence band;
+   put in place of what the NLU said, which pins a confidence band; more pairs after the
+   first (``[treatment, 0.35, taboo, 0.3]``) are the rest of the sub-intent ranking;
 4. compares the texts in the unanswered-question log with the suite's ``unanswered``.
 
 Exits non-zero when anything fails, so ``make test`` fails with it.
@@ -212,9 +213,12 @@ async def parse_step(agent, step: Dict[str, Any], override: Optional[List[Any]])
         parse = await agent.parse_message(text)
     else:
         parse = intent_form_parse(step)
-    if override:
-        name, confidence = override
-        parse["sub_intent"] = {"name": name, "confidence": float(confidence)}
+    if override:  # [name, confidence] or [name, confidence, second name, its confidence, ...]
+        if len(override) < 2 or len(override) % 2:
+            raise ValueError(f"metadata.sub_intents: expected [name, confidence, ...], got {override!r}")
+        ranked = [{"name": n, "confidence": float(c)} for n, c in zip(override[::2], override[1::2])]
+        parse["sub_intent"] = dict(ranked[0])
+        parse["sub_intent_ranking"] = ranked
     return parse
 
 

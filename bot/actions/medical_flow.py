@@ -7,7 +7,10 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
    another failed follow-up                                                   (ask_slot, fallback)
 1. symptoms but no disease named        -> the best-matching diseases        (suggest_diseases)
 2. a disease the graph does not know    -> "still learning", logged           (not_found)
-3. c < deny_threshold                   -> say so, invite a rephrase          (deny)
+3. c < deny_threshold, a disease known, the two likeliest question types
+   graph questions that together have >= choice_min_mass
+                                        -> both readings as buttons           (choose)
+   c < deny_threshold otherwise         -> say so, invite a rephrase          (deny)
 4. q has no graph query ("other")       -> "still learning", logged           (not_found)
 5. no disease named, none in context    -> "哪种疾病？" at most max_disease_questions
                                            times in a row, then what the bot can do
@@ -29,6 +32,7 @@ from typing import Any, Dict, List, Optional
 from bot.actions import kg_access
 from bot.actions.payload import CLARIFY_BUTTONS
 from bot.actions.turn import Turn
+from bot.render import render
 from kg_queries.questions import QUESTION_TYPES, Answer
 from kg_queries.store import KGUnavailableError
 
@@ -61,7 +65,11 @@ def handle_question(turn: Turn) -> None:
     if named and (confidence < cfg.deny_threshold or question not in QUESTION_TYPES):
         state.use_disease(named[0])  # (= disease) the topic is clear even when the question is not
     if confidence < cfg.deny_threshold:
-        turn.say("deny", "low_confidence.j2", question=question, disease=disease)
+        readings = two_readings(turn) if disease else None
+        if readings and disease:
+            offer_readings(turn, disease, readings)
+        else:
+            turn.say("deny", "low_confidence.j2", question=question, disease=disease)
         return
     if question not in QUESTION_TYPES:
         turn.say("not_found", "not_found.j2", disease=disease)
@@ -71,6 +79,26 @@ def handle_question(turn: Turn) -> None:
         ask_for_disease(turn, question, confidence, asked=turn.asked())
         return
     answer_in_band(turn, question, confidence, disease, asked=turn.asked())
+
+
+def two_readings(turn: Turn) -> Optional[List[str]]:
+    """The two likeliest question types when both are graph questions and together are at
+    least ``choice_min_mass`` likely, else None (then "I'm not sure" is the honest reply)."""
+    ranked = turn.parsed.sub_intent_ranking[:2]
+    if len(ranked) < 2 or any(name not in QUESTION_TYPES for name, _ in ranked):
+        return None
+    if sum(confidence for _, confidence in ranked) < turn.settings.choice_min_mass:
+        return None
+    return [name for name, _ in ranked]
+
+
+def offer_readings(turn: Turn, disease: str, readings: List[str]) -> None:
+    """ "您想问的是A，还是B？" with one button per reading; each button shows and sends the
+    question written out ("糖尿病怎么治疗"), which the NLU then reads with confidence."""
+    turn.state.use_disease(disease)
+    questions = [render("reading_question.j2", question=q, disease=disease) for q in readings]
+    buttons = [{"title": text, "payload": text} for text in questions]
+    turn.say("choose", "choose.j2", disease=disease, items=readings, readings=readings, buttons=buttons)
 
 
 def names_only_a_disease(turn: Turn) -> bool:

@@ -1,7 +1,7 @@
 """Read what the NLU pipeline said about the latest user message from the tracker.
 
 The contract (``tracker.latest_message``): ``intent {name, confidence}``, ``sub_intent
-{name, confidence}`` and entities with ``entity``, ``value`` (the graph's canonical name),
+{name, confidence}``, ``sub_intent_ranking`` (``[{name, confidence}]``) and entities with ``entity``, ``value`` (the graph's canonical name),
 ``text``, ``confidence_entity`` and ``linked`` (False when the entity linker found no
 graph node for the mention).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -26,6 +26,8 @@ class ParsedMessage:
     sub_intent: Optional[str]
     sub_intent_confidence: float
     entities: List[Dict[str, Any]] = field(default_factory=list)
+    # (name, confidence) of every sub-intent, likeliest first (``sub_intent_ranking``).
+    sub_intent_ranking: List[Tuple[str, float]] = field(default_factory=list)
 
     def values(self, entity_type: str) -> List[str]:
         """Canonical values of linked entities of one type, in order, without repeats.
@@ -95,4 +97,17 @@ def parse_latest(tracker: Tracker) -> ParsedMessage:
         sub_intent=sub.get("name"),
         sub_intent_confidence=float(sub.get("confidence") or 0.0),
         entities=list(latest.get("entities") or []),
+        sub_intent_ranking=_ranking(latest.get("sub_intent_ranking")),
     )
+
+
+def _ranking(raw: Any) -> List[Tuple[str, float]]:
+    """``[{"name", "confidence"}, ...]`` as (name, confidence) pairs, likeliest first; bad entries dropped."""
+    out: List[Tuple[str, float]] = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            try:
+                out.append((item["name"], float(item.get("confidence") or 0.0)))
+            except (TypeError, ValueError):
+                continue
+    return sorted(out, key=lambda pair: -pair[1])

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 STRATEGIES = (
     "answer",
     "clarify",
+    "choose",
     "confirm",
     "deny",
     "gossip",

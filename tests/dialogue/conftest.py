@@ -5,7 +5,7 @@ which plays user messages through the actions the rules would choose."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 import yaml
@@ -99,6 +99,7 @@ class Conversation:
         symptoms: Sequence[str] = (),
         entities: Sequence[Dict[str, Any]] = (),
         intent_confidence: float = 0.99,
+        ranking: Sequence[Tuple[str, float]] = (),
     ) -> List[Dict[str, Any]]:
         """One user message; returns the bot messages (each checked for its payload)."""
         found = [entity("disease", d, message=text) for d in diseases]
@@ -111,6 +112,8 @@ class Conversation:
         }
         if sub_intent is not None:
             latest["sub_intent"] = {"name": sub_intent, "confidence": confidence}
+        if ranking:
+            latest["sub_intent_ranking"] = [{"name": name, "confidence": c} for name, c in ranking]
         self.history.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(
             self.sender_id,

@@ -127,3 +127,44 @@ def test_the_clarifying_question_has_yes_and_no_buttons(chat):
     assert all(neutralise_commands(b["payload"]) == b["payload"] for b in clarify["buttons"])
     [answer] = chat.say("糖尿病有什么症状", sub_intent="symptom", confidence=0.95, diseases=["糖尿病"])
     assert answer["buttons"] == []
+
+
+def test_an_unclear_question_offers_its_two_likeliest_readings(chat, kg):
+    [reply] = chat.say(
+        "糖尿病那个咋弄", sub_intent="treatment", confidence=0.35, diseases=["糖尿病"],
+        ranking=[("treatment", 0.35), ("taboo", 0.3), ("cause", 0.1)],
+    )  # fmt: skip
+    custom = reply["custom"]
+    assert (custom["strategy"], custom["disease"], custom["items"]) == (
+        "choose",
+        "糖尿病",
+        ["treatment", "taboo"],
+    )
+    assert [b["payload"] for b in reply["buttons"]] == ["糖尿病怎么治疗", "糖尿病不能吃什么"]
+    assert [b["title"] for b in reply["buttons"]] == [b["payload"] for b in reply["buttons"]]
+    assert "治疗方法" in reply["text"] and "饮食禁忌" in reply["text"]
+    assert chat.slots["disease"] == "糖尿病"
+    # A click sends the question written out; as its own message it is answered.
+    [answer] = chat.say("糖尿病怎么治疗", sub_intent="treatment", confidence=0.95)
+    assert answer["custom"]["strategy"] == "answer"
+    assert answer["custom"]["items"] == kg.ask("treatment", "糖尿病").items
+
+
+@pytest.mark.parametrize(
+    "ranking, why",
+    [
+        ([("treatment", 0.3), ("taboo", 0.15)], "the two readings are not likely enough together"),
+        ([("treatment", 0.35), ("other", 0.3)], "other has no graph answer to offer"),
+        ([("treatment", 0.35)], "no second reading"),
+    ],
+)
+def test_without_two_likely_graph_readings_it_still_says_it_is_not_sure(chat, ranking, why):
+    strategies = chat.strategies("糖尿病那个", sub_intent="treatment", confidence=0.35, diseases=["糖尿病"],
+                                 ranking=ranking)  # fmt: skip
+    assert strategies == ["deny"], why
+
+
+def test_no_readings_are_offered_without_a_disease(chat):
+    strategies = chat.strategies("那个咋弄", sub_intent="treatment", confidence=0.35,
+                                 ranking=[("treatment", 0.35), ("taboo", 0.3)])  # fmt: skip
+    assert strategies == ["deny"]

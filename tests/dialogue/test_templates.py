@@ -16,6 +16,10 @@ CONTEXTS = {
     ],
     "ask_disease.j2": [dict(question=q, attempt=a) for q in (None, "treatment", "other") for a in (1, 2)],
     "not_found.j2": [dict(disease="抑郁症"), dict(disease=None)],
+    "choose.j2": [
+        dict(disease="糖尿病", readings=[a, b]) for a in QUESTION_TYPES for b in QUESTION_TYPES if a != b
+    ],
+    "reading_question.j2": [dict(disease="糖尿病", question=q) for q in QUESTION_TYPES],
     "suggest_diseases.j2": [
         dict(
             symptoms=["头痛"],

@@ -30,7 +30,9 @@ def _emergency_rules() -> List[Tuple[str, Any]]:
         for alternative in spec.get("match", [])
         for rule in alternative
     ]
-    rules += [(name, rule) for name, spec in RED_FLAGS["categories"].items() for rule in spec.get("topics", [])]
+    rules += [
+        (name, rule) for name, spec in RED_FLAGS["categories"].items() for rule in spec.get("topics", [])
+    ]
     for cue in ("question", "acute"):
         rules += [(f"informational-{cue}", rule) for rule in RED_FLAGS.get("informational", {}).get(cue, [])]
     return rules
