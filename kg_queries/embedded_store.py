@@ -28,12 +28,14 @@ leaves the previous graph untouched and usable; the next import removes leftover
 ``<name>.new-*`` files. Imports of one store take turns (a lock file,
 ``<name>.import.lock``), so a leftover is never another import's work.
 
-Readers: a process that has the graph open (the action server, read-only) keeps
-reading the previous file, which stays valid until it closes it: it answers from the
-old graph until it reopens — ``bot.actions.kg_access`` reopens only after a failure
-(``reset()``), so restart the action server after an import. Another *writer* during an
-import (``kg query --write``) is not supported: LadybugDB does not lock its file, and
-its change may be lost in the swap.
+Readers: a process that has the graph open read-only (the action server, the Rasa
+server's name refresh) keeps reading the previous file, which stays valid until it
+closes it; before a query, at most once every :data:`REOPEN_CHECK_SECONDS`, a read-only
+store compares the file at its path with the one it opened (inode, size, modification
+time) and reopens when an import replaced it, so a running server answers from the new
+graph within a second, without a restart. Another *writer* during an import
+(``kg query --write``) is not supported: LadybugDB does not lock its file, and its
+change may be lost in the swap.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NODE_BATCH = 5000
+# A read-only store looks at most this often (seconds) whether an import replaced its file.
+REOPEN_CHECK_SECONDS = 1.0
 RELATION_BATCH = 5000
 
 # The CSV dialect of the relation files, spelled out so that LadybugDB does not guess it.
@@ -88,6 +92,8 @@ class EmbeddedStore(GraphStore):
 
     _db: ladybug.Database
     _conn: Optional[ladybug.Connection]  # None once closed
+    _identity: Optional[Tuple[int, int, int, int]]  # of the file opened (file_identity)
+    _checked: float  # time.monotonic() of the last look at the file
 
     def __init__(self, path: str | Path, read_only: bool = True) -> None:
         self.path = Path(path)
@@ -106,6 +112,8 @@ class EmbeddedStore(GraphStore):
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._identity = file_identity(self.path)
+            self._checked = time.monotonic()
             self._db = ladybug.Database(str(self.path), read_only=self.read_only)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
@@ -114,11 +122,28 @@ class EmbeddedStore(GraphStore):
             for statement in _ddl():
                 self._conn.execute(statement)
 
+    def _reopen_if_replaced(self) -> None:
+        """Reopen (read-only stores) when an import has put a new file at :attr:`path`; call with the lock held."""
+        now = time.monotonic()
+        if not self.read_only or self._conn is None or now - self._checked < REOPEN_CHECK_SECONDS:
+            return
+        self._checked = now
+        current = file_identity(self.path)
+        if current is None or current == self._identity:
+            return
+        logger.info("knowledge graph at %s was replaced by an import: reopening it", self.path)
+        self._conn.close()
+        self._db.close()
+        self._conn = None
+        self._open()
+
     # -- queries -------------------------------------------------------------------
     def run(self, cypher: str, params: Optional[Dict[str, Any]] = None) -> List[Row]:
         with self._lock:
             if self._conn is None:
                 raise KGUnavailableError("knowledge graph store is closed")
+            self._reopen_if_replaced()
+            assert self._conn is not None  # _open either set it or raised
             try:
                 # one statement per call, so one QueryResult (a list is for several statements)
                 result = cast("ladybug.QueryResult", self._conn.execute(cypher, params or {}))
@@ -246,6 +271,15 @@ class EmbeddedStore(GraphStore):
                 conn.close()
                 self._db.close()
                 self._conn = None
+
+
+def file_identity(path: str | Path) -> Optional[Tuple[int, int, int, int]]:
+    """(device, inode, size, modification time) of ``path``; None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def split_for_csv(pairs: Sequence[Tuple[str, str]]) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:

@@ -3,7 +3,9 @@
 Why: the graph knows the exact names patients use for diseases, symptoms, drugs,
 foods, checks and departments; an Aho-Corasick automaton finds all of them in time
 linear in the message, and the longest non-overlapping matches give clean spans.
-The dictionary is read from the graph at training time and persisted with the model.
+The dictionary is read from the graph at training time and persisted with the model;
+a loaded model reads the graph's names again at once and whenever they change
+(``slots/name_refresh.py``), so a disease added to the graph is found without retraining.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import ENTITY_TYPE_OF_LABEL, GRAPH_LABELS
 from neural import config_checks as checks
-from slots import kg_names
+from slots import kg_names, name_refresh
+from slots.name_refresh import NameRefresher
 
 EXTRACTOR = "AhoCorasickExtractor"
+FINGERPRINT_FILE = "names_fingerprint.txt"  # the names the dictionary was built from
 # When one surface form names nodes of several labels, prefer the more specific kind
 # (every graph label of core.vocabulary, once).
 LABEL_PRIORITY = ("Disease", "Symptom", "Drug", "Check", "Food", "Department", "Producer")
@@ -58,6 +62,9 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
             "labels": list(LABEL_PRIORITY),
             # Shortest surface form kept (single characters match far too much).
             "min_length": 2,
+            # Seconds between two looks at the graph's names by a loaded model (0: never;
+            # KG_NAMES_REFRESH_SECONDS overrides it).
+            "refresh_seconds": 30,
         }
 
     def __init__(
@@ -70,9 +77,25 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
         self.config = {**self.get_default_config(), **config}
         checks.known(EXTRACTOR, "labels", self.config["labels"], GRAPH_LABELS)
         checks.at_least_one(self.config, EXTRACTOR, "min_length")
+        checks.not_negative(self.config, EXTRACTOR, "refresh_seconds")
         self._storage, self._resource = model_storage, resource
-        self.entries = entries or []  # (surface, entity type, canonical name, is_alias)
-        self.automaton = self._build(self.entries)
+        self.fingerprint = ""  # of the names trained on (kg_names.table_fingerprint)
+        self._use(entries or [])
+        self.refresher: Optional[NameRefresher] = None
+
+    def _use(self, entries: List[Tuple[str, str, str, bool]]) -> None:
+        """Serve ``entries`` (one assignment, so a message never sees half of a refresh)."""
+        self._lookup = (entries, self._build(entries))
+
+    @property
+    def entries(self) -> List[Tuple[str, str, str, bool]]:
+        """(surface, entity type, canonical name, is_alias), one per surface form."""
+        return self._lookup[0]
+
+    @property
+    def automaton(self) -> Any:
+        """The automaton over :attr:`entries` (``ahocorasick.Automaton``)."""
+        return self._lookup[1]
 
     @classmethod
     def create(cls, config, model_storage, resource, execution_context) -> AhoCorasickExtractor:
@@ -84,6 +107,13 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def train(self, training_data: TrainingData) -> Resource:
         table = kg_names.load_names(self.config["store"], self.config["store_path"])
+        self._use(self.entries_from(table))
+        self.fingerprint = kg_names.table_fingerprint(table)
+        self.persist()
+        return self._resource
+
+    def entries_from(self, table: kg_names.NameTable) -> List[Tuple[str, str, str, bool]]:
+        """The dictionary of a name table: every name and alias of the configured labels."""
         chosen: Dict[str, Tuple[str, str, str, bool]] = {}
         for label in reversed([lab for lab in LABEL_PRIORITY if lab in self.config["labels"]]):
             for name, aliases in table.get(label, []):
@@ -93,10 +123,7 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
                         if surface in chosen and not chosen[surface][3] and is_alias:
                             continue
                         chosen[surface] = (surface, ENTITY_TYPE_OF_LABEL[label], name, is_alias)
-        self.entries = sorted(chosen.values())
-        self.automaton = self._build(self.entries)
-        self.persist()
-        return self._resource
+        return sorted(chosen.values())
 
     @staticmethod
     def _build(entries: List[Tuple[str, str, str, bool]]):
@@ -109,10 +136,11 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def find(self, text: str) -> List[Dict[str, Any]]:
         """Longest non-overlapping matches, left to right, as Rasa entities."""
-        if not self.entries:
+        entries, automaton = self._lookup
+        if not entries:
             return []
         candidates = []
-        for end, (surface, entity, canonical, is_alias) in self.automaton.iter(text):
+        for end, (surface, entity, canonical, is_alias) in automaton.iter(text):
             start = end - len(surface) + 1
             candidates.append((start, end + 1, surface, entity, canonical, is_alias))
         # Longest first, then leftmost; keep those that do not overlap a kept one. A candidate
@@ -154,12 +182,26 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
             (directory / "entries.json").write_text(
                 json.dumps(self.entries, ensure_ascii=False), encoding="utf-8"
             )
+            (directory / FINGERPRINT_FILE).write_text(self.fingerprint, encoding="utf-8")
 
     @classmethod
     def load(cls, config, model_storage, resource, execution_context, **kwargs) -> AhoCorasickExtractor:
+        fingerprint: Optional[str] = None
         try:
             with model_storage.read_from(resource) as directory:
                 entries = [tuple(e) for e in json.loads((directory / "entries.json").read_text("utf-8"))]
+                if (directory / FINGERPRINT_FILE).is_file():
+                    fingerprint = (directory / FINGERPRINT_FILE).read_text("utf-8")
         except (ValueError, FileNotFoundError):
             entries = []
-        return cls(config, model_storage, resource, entries)
+        component = cls(config, model_storage, resource, entries)
+        if entries:  # a model that was trained (not a missing resource) follows its graph
+            component.fingerprint = fingerprint or ""
+            component.follow_graph()
+        return component
+
+    def follow_graph(self) -> None:
+        """Read the graph's names now and every ``refresh_seconds`` (``slots/name_refresh.py``)."""
+        self.refresher = name_refresh.follow(
+            EXTRACTOR, self.config, lambda table: self._use(self.entries_from(table)), self.fingerprint
+        )

@@ -13,7 +13,10 @@ the graph by canonical name, so after all extractors this component
      in it (炎, 病, 症, 疹 ...);
   4. merges overlapping mentions: linked beats unlinked, then the longer span, then the
      higher confidence, then the earlier extractor in the pipeline.
-The dictionary is read from the graph at training time and persisted with the model.
+The dictionary is read from the graph at training time and persisted with the model
+(with the synonyms learnt from the training data); a loaded model reads the graph's names
+again at once and whenever they change (``slots/name_refresh.py``), so a disease added to
+the graph is linked without retraining.
 """
 
 from __future__ import annotations
@@ -34,13 +37,16 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import ENTITY_TYPE_OF_LABEL, ENTITY_TYPES, GRAPH_LABELS
 from neural import config_checks as checks
-from slots import kg_names
+from slots import kg_names, name_refresh
 from slots.link_index import LinkIndex, ScanHit
+from slots.name_refresh import NameRefresher
 
 logger = logging.getLogger(__name__)
 
 LINKER = "EntityLinker"
 INDEX_FILE = "link_index.json"
+SYNONYMS_FILE = "synonyms.json"  # (entity type, surface, canonical) learnt from the training data
+FINGERPRINT_FILE = "names_fingerprint.txt"  # the names the index was built from
 ALL_LABELS = GRAPH_LABELS  # every node label of the graph (core.vocabulary)
 
 
@@ -126,6 +132,9 @@ class EntityLinker(GraphComponent):
             # Also learn aliases from the training data's synonyms ([糖尿并]{"value": "糖尿病"}),
             # when the value is a graph name of that entity type.
             "use_training_synonyms": True,
+            # Seconds between two looks at the graph's names by a loaded model (0: never;
+            # KG_NAMES_REFRESH_SECONDS overrides it).
+            "refresh_seconds": 30,
         }
 
     def __init__(
@@ -140,6 +149,9 @@ class EntityLinker(GraphComponent):
         self._storage, self._resource = model_storage, resource
         self.index = index or LinkIndex([])
         self._endings: Dict[str, Counter] = {}
+        self.synonyms: List[Tuple[str, str, str]] = []
+        self.fingerprint = ""  # of the names trained on (kg_names.table_fingerprint)
+        self.refresher: Optional[NameRefresher] = None
 
     @staticmethod
     def check_config(config: Dict[str, Any]) -> None:
@@ -149,7 +161,12 @@ class EntityLinker(GraphComponent):
         checks.unit_interval(config, LINKER, "fuzzy_threshold")
         checks.at_least_one(config, LINKER, "min_length", "scan_min_length", "max_candidates")
         checks.not_negative(
-            config, LINKER, "pinyin_substitution_cost", "scan_max_substitutions", "unlinked_min_name_endings"
+            config,
+            LINKER,
+            "pinyin_substitution_cost",
+            "scan_max_substitutions",
+            "unlinked_min_name_endings",
+            "refresh_seconds",
         )
 
     @classmethod
@@ -169,20 +186,27 @@ class EntityLinker(GraphComponent):
     # ------------------------------------------------------------------ training
     def train(self, training_data: TrainingData) -> Resource:
         table = kg_names.load_names(self.config["store"], self.config["store_path"])
-        types = {label: ENTITY_TYPE_OF_LABEL[label] for label in self.config["labels"]}
-        synonyms = self._training_synonyms(training_data) if self.config["use_training_synonyms"] else []
-        self.index = LinkIndex.from_name_table(
-            table,
-            types,
-            synonyms,
-            scan_types=self.config["scan_entity_types"],
-            scan_min_length=self.config["scan_min_length"],
-            min_length=self.config["min_length"],
-        )
+        self.synonyms = self._training_synonyms(training_data) if self.config["use_training_synonyms"] else []
+        self.use_names(table)
+        self.fingerprint = kg_names.table_fingerprint(table)
         if not self.index.entries:
             logger.warning("EntityLinker: the knowledge graph has no names; nothing will be linked")
         self.persist()
         return self._resource
+
+    def use_names(self, table: kg_names.NameTable) -> None:
+        """Link against ``table`` (and the learnt synonyms) from the next message on."""
+        types = {label: ENTITY_TYPE_OF_LABEL[label] for label in self.config["labels"]}
+        index = LinkIndex.from_name_table(
+            table,
+            types,
+            self.synonyms,
+            scan_types=self.config["scan_entity_types"],
+            scan_min_length=self.config["scan_min_length"],
+            min_length=self.config["min_length"],
+        )
+        self._endings = {}
+        self.index = index
 
     @staticmethod
     def _training_synonyms(training_data: TrainingData) -> List[Tuple[str, str, str]]:
@@ -270,6 +294,10 @@ class EntityLinker(GraphComponent):
             (directory / INDEX_FILE).write_text(
                 json.dumps(self.index.to_dict(), ensure_ascii=False), encoding="utf-8"
             )
+            (directory / SYNONYMS_FILE).write_text(
+                json.dumps([list(s) for s in self.synonyms], ensure_ascii=False), encoding="utf-8"
+            )
+            (directory / FINGERPRINT_FILE).write_text(self.fingerprint, encoding="utf-8")
 
     @classmethod
     def load(
@@ -283,7 +311,20 @@ class EntityLinker(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((directory / INDEX_FILE).read_text(encoding="utf-8"))
+                synonyms = fingerprint = None
+                if (directory / SYNONYMS_FILE).is_file():
+                    synonyms = json.loads((directory / SYNONYMS_FILE).read_text(encoding="utf-8"))
+                    fingerprint = (directory / FINGERPRINT_FILE).read_text(encoding="utf-8")
         except (ValueError, FileNotFoundError) as exc:
             logger.warning("EntityLinker: no persisted link index (%s); nothing will be linked", exc)
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, LinkIndex.from_dict(data))
+        linker = cls(config, model_storage, resource, LinkIndex.from_dict(data))
+        if synonyms is not None:  # (a model from before the refresh keeps its index as it is)
+            linker.synonyms = [tuple(s) for s in synonyms]
+            linker.fingerprint = fingerprint or ""
+            linker.follow_graph()
+        return linker
+
+    def follow_graph(self) -> None:
+        """Read the graph's names now and every ``refresh_seconds`` (``slots/name_refresh.py``)."""
+        self.refresher = name_refresh.follow(LINKER, self.config, self.use_names, self.fingerprint)

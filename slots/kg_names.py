@@ -1,7 +1,8 @@
 """Read every node name and alias from the knowledge graph, for dictionaries and linking.
 
-Used at training time only: components persist what they need with the model, so
-the Rasa server never opens the graph store.
+Used at training time, and by a loaded model to follow the graph (``slots/name_refresh.py``):
+components persist what they need with the model, so a server whose graph cannot be read
+still has the names it was trained with.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def names_fingerprint(store_kind: Optional[str] = None, store_path: Optional[str
         table = load_names(store_kind, store_path)
     except Exception as exc:  # no graph yet: training will report it properly
         return f"unavailable:{type(exc).__name__}"
+    return table_fingerprint(table)
+
+
+def table_fingerprint(table: NameTable) -> str:
+    """A hash of a name table (the same names give the same hash, whatever the order of labels)."""
     blob = json.dumps({k: table[k] for k in sorted(table)}, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

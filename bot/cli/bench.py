@@ -1,4 +1,4 @@
-"""``python -m bot bench parse | conversation | turns | load``: latency and load measurements (``tools/bench/``)."""
+"""``python -m bot bench parse | conversation | turns | load | kg-update``: measurements (``tools/bench/``)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,15 @@ def cmd_bench_load(args) -> int:
     return 1 if any(row["errors"] or row["leaks"] or row["lost"] for row in rows) else 0
 
 
+def cmd_bench_kg_update(args) -> int:
+    from tools.bench import kg_update
+
+    kg_update.run(args)
+    return 0
+
+
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="measurements: bench parse, bench conversation, bench turns, bench load")
+    p = sub.add_parser("bench", help="measurements: bench parse, conversation, turns, load, kg-update")
     bench = p.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
     bench.required = True
     p = bench.add_parser(
@@ -54,6 +61,20 @@ def register(sub) -> None:
     p.add_argument("--senders", type=int, default=32, help="concurrent senders (default 32)")
     p.add_argument("--max-seconds", type=int, default=900, help="bound of each load phase (default 900)")
     p.set_defaults(handler=cmd_bench_load)
+    p = bench.add_parser(
+        "kg-update", help="seconds from importing a new disease to the running bot answering about it"
+    )
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the servers load")
+    p.add_argument(
+        "--refresh",
+        type=float,
+        default=None,
+        help="KG_NAMES_REFRESH_SECONDS for the Rasa server (default: the model's refresh_seconds, 30)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=180.0, help="give up after this many seconds (default 180)"
+    )
+    p.set_defaults(handler=cmd_bench_kg_update)
     p = bench.add_parser("parse", help="POST /model/parse latency (p50/p90/p99/mean) on a local server")
     p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the started server loads")
     p.add_argument("--n", type=int, default=300, help="timed requests (after a warm-up of 20)")

@@ -108,15 +108,19 @@ def test_killed_import_leaves_the_graph_and_its_leftover_is_cleaned(tmp_path, tr
     assert _leftovers(path) == []
 
 
-def test_a_reader_keeps_the_previous_graph_until_it_reopens(fresh_embedded, tmp_path):
+def test_a_reader_reads_the_previous_graph_then_reopens_the_new_one(fresh_embedded, tmp_path, monkeypatch):
+    from kg_queries import embedded_store
+
     before = fresh_embedded.counts()
+    monkeypatch.setattr(embedded_store, "REOPEN_CHECK_SECONDS", 3600.0)
     with EmbeddedStore(fresh_embedded.path, read_only=True) as reader:
         path = write_jsonl(tmp_path / "one.jsonl", [{"name": "新病", "symptom": ["新症"]}])
         import_files([path], fresh_embedded, progress=False)
-        assert reader.counts() == before
+        assert reader.counts() == before, "the previous file stays readable until the reader looks again"
         assert fresh_embedded.counts()[schema.DISEASE] == before[schema.DISEASE] + 1
-    with EmbeddedStore(fresh_embedded.path, read_only=True) as reopened:
-        assert KnowledgeGraph(reopened).ask("symptom", "新病").items == ["新症"]
+        monkeypatch.setattr(embedded_store, "REOPEN_CHECK_SECONDS", 0.0)
+        assert KnowledgeGraph(reader).ask("symptom", "新病").items == ["新症"], "not reopened after the import"
+        assert reader.counts()[schema.DISEASE] == before[schema.DISEASE] + 1
 
 
 def test_staging_file_is_next_to_the_graph(tmp_path):

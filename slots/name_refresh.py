@@ -1,0 +1,130 @@
+"""The graph's names for a loaded model: read when it loads, and again whenever they change.
+
+Why: the dictionary extractor and the linker learn nothing from names that a model could not
+get from the graph itself, yet they used to read the names only at training time, so adding
+or renaming a disease meant ``rasa train`` (17 min on a machine without Rasa's training
+cache). Now a loaded component reads the graph's names at once (falling back to what it
+persisted when the graph cannot be read) and a daemon thread looks again every
+``refresh_seconds``: when the names differ from those it serves, it rebuilds its lookup
+structures off the request path and swaps them in one assignment, so a running server
+answers about a new disease within ``refresh_seconds`` of its import, without a restart
+or a retraining. For the embedded store a look costs one ``stat`` unless the file changed.
+
+``refresh_seconds`` is each component's setting in ``config.yml`` (0 turns it off); the
+environment variable ``KG_NAMES_REFRESH_SECONDS`` overrides it for every component.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, Callable, Dict, Optional
+
+from kg_queries.embedded_store import file_identity
+from kg_queries.factory import load_kg_settings
+from slots import kg_names
+
+logger = logging.getLogger(__name__)
+
+ENV_SECONDS = "KG_NAMES_REFRESH_SECONDS"
+
+
+def refresh_seconds(configured: float) -> float:
+    """The component's setting, or ``KG_NAMES_REFRESH_SECONDS`` when set (0 = off)."""
+    raw = os.environ.get(ENV_SECONDS, "").strip()
+    if not raw:
+        return float(configured)
+    try:
+        value = float(raw)
+    except ValueError:
+        logger.warning("%s=%r is not a number of seconds; using %s", ENV_SECONDS, raw, configured)
+        return float(configured)
+    return max(0.0, value)
+
+
+def _embedded_path(store: Optional[str], store_path: Optional[str]) -> Optional[str]:
+    """The embedded store's file when that is the store in use, else None (Neo4j)."""
+    settings = load_kg_settings()
+    if (store or settings["store"]) != "embedded":
+        return None
+    return str(store_path or settings["embedded_path"])
+
+
+def follow(
+    name: str,
+    config: Dict[str, Any],
+    rebuild: Callable[[kg_names.NameTable], Any],
+    fingerprint: Optional[str],
+) -> Optional[NameRefresher]:
+    """For a loaded component: rebuild from the graph's names now if they changed since
+    training, then look every ``refresh_seconds`` (None, and nothing read, when that is 0)."""
+    seconds = refresh_seconds(config["refresh_seconds"])
+    if seconds <= 0:
+        return None
+    refresher = NameRefresher(name, config["store"], config["store_path"], rebuild, fingerprint)
+    refresher.check()
+    refresher.start(seconds)
+    return refresher
+
+
+class NameRefresher:
+    """Calls ``rebuild(table)`` with the graph's names when they differ from ``fingerprint``.
+
+    ``check()`` looks once (synchronously); ``start(seconds)`` keeps looking in a daemon
+    thread. A graph that cannot be read is logged and tried again at the next look.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        store: Optional[str],
+        store_path: Optional[str],
+        rebuild: Callable[[kg_names.NameTable], Any],
+        fingerprint: Optional[str],
+    ) -> None:
+        self.name, self.store, self.store_path = name, store, store_path
+        self.rebuild, self.fingerprint = rebuild, fingerprint
+        self._file: Optional[str] = None
+        self._identity: Any = None
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def check(self) -> bool:
+        """Rebuild when the graph's names changed; True when it did."""
+        try:
+            if self._file is None:
+                self._file = _embedded_path(self.store, self.store_path) or ""
+            if self._file:
+                identity = file_identity(self._file)
+                if identity is not None and identity == self._identity:
+                    return False  # the same file as last time: the same names
+            table = kg_names.load_names(self.store, self.store_path)
+        except Exception as exc:  # the graph may be down or mid-import: keep what we have
+            logger.warning("%s: cannot read the graph's names (%s); keeping the current ones", self.name, exc)
+            return False
+        if self._file:
+            self._identity = identity
+        fingerprint = kg_names.table_fingerprint(table)
+        if fingerprint == self.fingerprint:
+            return False
+        self.rebuild(table)
+        self.fingerprint = fingerprint
+        logger.info("%s: the graph's names changed; rebuilt from %d labels", self.name, len(table))
+        return True
+
+    def start(self, seconds: float) -> None:
+        """Look every ``seconds`` in a daemon thread (nothing when ``seconds`` is 0)."""
+        if seconds <= 0 or self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._loop, args=(seconds,), name=f"{self.name}-names", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self, seconds: float) -> None:
+        while not self._stop.wait(seconds):
+            self.check()
