@@ -119,7 +119,9 @@ def test_a_reader_reads_the_previous_graph_then_reopens_the_new_one(fresh_embedd
         assert reader.counts() == before, "the previous file stays readable until the reader looks again"
         assert fresh_embedded.counts()[schema.DISEASE] == before[schema.DISEASE] + 1
         monkeypatch.setattr(embedded_store, "REOPEN_CHECK_SECONDS", 0.0)
-        assert KnowledgeGraph(reader).ask("symptom", "新病").items == ["新症"], "not reopened after the import"
+        assert KnowledgeGraph(reader).ask("symptom", "新病").items == ["新症"], (
+            "not reopened after the import"
+        )
         assert reader.counts()[schema.DISEASE] == before[schema.DISEASE] + 1
 
 
