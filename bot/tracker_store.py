@@ -143,8 +143,9 @@ class CompactInMemoryTrackerStore(CompactingMixin, InMemoryTrackerStore):
 class CompactRedisTrackerStore(CompactingMixin, RedisTrackerStore):
     """Rasa's Redis store (``record_exp`` expires idle conversations), conversations compacted.
 
-    Its client retries connection errors (:mod:`bot.redis_retry`), so a Redis restart costs
-    the messages in flight a short wait instead of an error.
+    Its client retries refused connections and times out after ``socket_timeout`` seconds
+    (:mod:`bot.redis_retry`), so a Redis restart costs the messages in flight a short wait
+    instead of an error, and a hung Redis cannot hang the server.
     """
 
     def __init__(
@@ -158,9 +159,10 @@ class CompactRedisTrackerStore(CompactingMixin, RedisTrackerStore):
         for name in ("port", "db", "record_exp"):  # numbers may come from ${VARIABLES} as text
             if kwargs.get(name) not in (None, ""):
                 kwargs[name] = int(kwargs[name])
+        timeout = kwargs.pop("socket_timeout", None)
         super().__init__(domain, host=host, **kwargs)
         self._compaction(int(max_events), int(keep_events))
-        self.red = with_retries(self.red)  # type: ignore[has-type]
+        self.red = with_retries(self.red, timeout)  # type: ignore[has-type]
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await super().save(self.compacted(tracker), timeout)

@@ -202,6 +202,8 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def follow_graph(self) -> None:
         """Read the graph's names now and every ``refresh_seconds`` (``slots/name_refresh.py``)."""
-        self.refresher = name_refresh.follow(
-            EXTRACTOR, self.config, lambda table: self._use(self.entries_from(table)), self.fingerprint
-        )
+        self.refresher = name_refresh.follow(EXTRACTOR, self)
+
+    def rebuild_names(self, table: kg_names.NameTable) -> None:
+        """The name refresh's hook (``slots/name_refresh.py``)."""
+        self._use(self.entries_from(table))

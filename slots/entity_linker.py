@@ -147,8 +147,8 @@ class EntityLinker(GraphComponent):
         self.config = {**self.get_default_config(), **config}  # models persisted before a new setting
         self.check_config(self.config)
         self._storage, self._resource = model_storage, resource
-        self.index = index or LinkIndex([])
-        self._endings: Dict[str, Counter] = {}
+        # The index and the name endings computed from it, swapped together (name refresh).
+        self._lookup: Tuple[LinkIndex, Dict[str, Counter]] = (index or LinkIndex([]), {})
         self.synonyms: List[Tuple[str, str, str]] = []
         self.fingerprint = ""  # of the names trained on (kg_names.table_fingerprint)
         self.refresher: Optional[NameRefresher] = None
@@ -205,8 +205,15 @@ class EntityLinker(GraphComponent):
             scan_min_length=self.config["scan_min_length"],
             min_length=self.config["min_length"],
         )
-        self._endings = {}
-        self.index = index
+        self._lookup = (index, {})
+
+    def rebuild_names(self, table: kg_names.NameTable) -> None:
+        """The name refresh's hook (``slots/name_refresh.py``)."""
+        self.use_names(table)
+
+    @property
+    def index(self) -> LinkIndex:
+        return self._lookup[0]
 
     @staticmethod
     def _training_synonyms(training_data: TrainingData) -> List[Tuple[str, str, str]]:
@@ -251,11 +258,12 @@ class EntityLinker(GraphComponent):
         etype, surface = entity["entity"], (entity.get("text") or "").strip()
         if entity.get("linked") or not needed or not surface:
             return True
-        if etype not in self._endings:
-            self._endings[etype] = Counter(name[-1] for name in self.index.canonical_names(etype) if name)
-        if not self._endings[etype]:
+        index, endings = self._lookup  # one refresh's index and its endings
+        if etype not in endings:
+            endings[etype] = Counter(name[-1] for name in index.canonical_names(etype) if name)
+        if not endings[etype]:
             return True  # no names of this type to compare with
-        return self._endings[etype][surface[-1]] >= needed
+        return endings[etype][surface[-1]] >= needed
 
     def _scan_entity(self, hit: ScanHit, text: str) -> Dict[str, Any]:
         return {
@@ -327,4 +335,4 @@ class EntityLinker(GraphComponent):
 
     def follow_graph(self) -> None:
         """Read the graph's names now and every ``refresh_seconds`` (``slots/name_refresh.py``)."""
-        self.refresher = name_refresh.follow(LINKER, self.config, self.use_names, self.fingerprint)
+        self.refresher = name_refresh.follow(LINKER, self)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Callable, Dict, Optional
+import weakref
+from typing import Any, Dict, Optional, Protocol
 
 from kg_queries.embedded_store import file_identity
 from kg_queries.factory import load_kg_settings
@@ -51,40 +52,41 @@ def _embedded_path(store: Optional[str], store_path: Optional[str]) -> Optional[
     return str(store_path or settings["embedded_path"])
 
 
-def follow(
-    name: str,
-    config: Dict[str, Any],
-    rebuild: Callable[[kg_names.NameTable], Any],
-    fingerprint: Optional[str],
-) -> Optional[NameRefresher]:
+class Follower(Protocol):
+    """A loaded component that follows the graph's names."""
+
+    config: Dict[str, Any]
+    fingerprint: str
+
+    def rebuild_names(self, table: kg_names.NameTable) -> None: ...
+
+
+def follow(name: str, component: Follower) -> Optional[NameRefresher]:
     """For a loaded component: rebuild from the graph's names now if they changed since
     training, then look every ``refresh_seconds`` (None, and nothing read, when that is 0)."""
-    seconds = refresh_seconds(config["refresh_seconds"])
+    seconds = refresh_seconds(component.config["refresh_seconds"])
     if seconds <= 0:
         return None
-    refresher = NameRefresher(name, config["store"], config["store_path"], rebuild, fingerprint)
+    refresher = NameRefresher(name, component)
     refresher.check()
     refresher.start(seconds)
     return refresher
 
 
 class NameRefresher:
-    """Calls ``rebuild(table)`` with the graph's names when they differ from ``fingerprint``.
+    """Rebuilds ``component`` (``rebuild_names(table)``) when the graph's names differ from
+    those it serves (``component.fingerprint``).
 
     ``check()`` looks once (synchronously); ``start(seconds)`` keeps looking in a daemon
-    thread. A graph that cannot be read is logged and tried again at the next look.
+    thread. It holds the component weakly: when a new model replaces it, the thread ends.
+    A graph that cannot be read, or a rebuild that fails, is logged, the component keeps
+    what it has, and the next look tries again.
     """
 
-    def __init__(
-        self,
-        name: str,
-        store: Optional[str],
-        store_path: Optional[str],
-        rebuild: Callable[[kg_names.NameTable], Any],
-        fingerprint: Optional[str],
-    ) -> None:
-        self.name, self.store, self.store_path = name, store, store_path
-        self.rebuild, self.fingerprint = rebuild, fingerprint
+    def __init__(self, name: str, component: Follower) -> None:
+        self.name = name
+        self.store, self.store_path = component.config["store"], component.config["store_path"]
+        self._component = weakref.ref(component)
         self._file: Optional[str] = None
         self._identity: Any = None
         self._stop = threading.Event()
@@ -92,6 +94,11 @@ class NameRefresher:
 
     def check(self) -> bool:
         """Rebuild when the graph's names changed; True when it did."""
+        component = self._component()
+        if component is None:
+            self._stop.set()
+            return False
+        identity = None
         try:
             if self._file is None:
                 self._file = _embedded_path(self.store, self.store_path) or ""
@@ -100,16 +107,18 @@ class NameRefresher:
                 if identity is not None and identity == self._identity:
                     return False  # the same file as last time: the same names
             table = kg_names.load_names(self.store, self.store_path)
+            fingerprint = kg_names.table_fingerprint(table)
+            if fingerprint == component.fingerprint:
+                self._identity = identity
+                return False
+            component.rebuild_names(table)
         except Exception as exc:  # the graph may be down or mid-import: keep what we have
-            logger.warning("%s: cannot read the graph's names (%s); keeping the current ones", self.name, exc)
+            logger.warning(
+                "%s: cannot refresh the graph's names (%s); keeping the current ones", self.name, exc
+            )
             return False
-        if self._file:
-            self._identity = identity
-        fingerprint = kg_names.table_fingerprint(table)
-        if fingerprint == self.fingerprint:
-            return False
-        self.rebuild(table)
-        self.fingerprint = fingerprint
+        component.fingerprint = fingerprint
+        self._identity = identity
         logger.info("%s: the graph's names changed; rebuilt from %d labels", self.name, len(table))
         return True
 

@@ -72,12 +72,27 @@ class ClusterSpec:
             raise ValueError(f"rate_limit must be 0 (off) or positive, got {self.rate_limit}")
 
 
-def parse_redis_url(url: str) -> Tuple[str, int, str]:
-    """``redis://[:password@]host[:port]`` → (host, port, password)."""
+def parse_redis_url(url: str) -> Tuple[str, int, str, str]:
+    """``redis://[[user]:password@]host[:port]`` → (host, port, user, password).
+
+    TLS (``rediss://``) is configured in the store blocks instead (``use_ssl: true``)."""
     parts = urlsplit(url if "://" in url else f"redis://{url}")
     if parts.scheme not in ("redis", "") or not parts.hostname:
-        raise ValueError(f"not a redis://host:port URL: {url!r}")
-    return parts.hostname, parts.port or 6379, parts.password or ""
+        raise ValueError(
+            f"not a redis://host:port URL (for TLS set use_ssl in endpoints.scaled.yml): {url!r}"
+        )
+    return parts.hostname, parts.port or 6379, parts.username or "", parts.password or ""
+
+
+def masked_redis_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for logs and the terminal)."""
+    parts = urlsplit(url if "://" in url else f"redis://{url}")
+    if not parts.password:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme or 'redis'}://{user}:***@{host}{port}"
 
 
 def _binary(name: str) -> str:
@@ -246,6 +261,7 @@ class Cluster:
         self.commands: Dict[str, List[str]] = {}
         self.envs: Dict[str, Dict[str, str]] = {}
         self.server_ports: List[int] = []
+        self.log_offsets: Dict[str, int] = {}  # where each process's latest start begins in its log
         self.action_port = 0
         self.redis_port = 0
 
@@ -290,11 +306,13 @@ class Cluster:
         self.server_ports = [free_port() for _ in range(spec.servers)]
         base = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), TF_CPP_MIN_LOG_LEVEL="3", **spec.env)
         if spec.redis_url:
-            host, port, password = parse_redis_url(spec.redis_url)
+            host, port, user, password = parse_redis_url(spec.redis_url)
         else:
             binary = redis_binary()
-            host, port, password = "127.0.0.1", free_port(), ""
-            (self.work / "redis").mkdir(exist_ok=True)
+            host, port, user, password = "127.0.0.1", free_port(), "", ""
+            # The snapshot holds conversations: only this user may read it.
+            (self.work / "redis").mkdir(mode=0o700, exist_ok=True)
+            os.chmod(self.work / "redis", 0o700)
             self.commands["redis"] = redis_command(binary, port, self.work / "redis")
             self.envs["redis"] = base
         self.redis_port = port
@@ -307,6 +325,7 @@ class Cluster:
             TICKET_LOCK_LIFETIME=str(TICKET_LOCK_LIFETIME),
             REDIS_HOST=host,
             REDIS_PORT=str(port),
+            REDIS_USERNAME=user,
             REDIS_PASSWORD=password,
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
         )
@@ -325,7 +344,9 @@ class Cluster:
             (self.log_dir / f"{name}.log").write_text("")
 
     def _spawn(self, name: str) -> None:
-        with open(self.log_dir / f"{name}.log", "a") as log:
+        path = self.log_dir / f"{name}.log"
+        self.log_offsets[name] = path.stat().st_size if path.exists() else 0
+        with open(path, "a") as log:
             self.processes[name] = subprocess.Popen(
                 self.commands[name],
                 cwd=PROJECT_ROOT,
@@ -348,8 +369,10 @@ class Cluster:
         """SIGKILL to one process and its workers, as when a machine goes away."""
         _terminate(self.processes[name], signal.SIGKILL)
 
-    def log(self, name: str) -> str:
-        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+    def log(self, name: str, latest_start: bool = False) -> str:
+        """The process's log (``latest_start``: only what its latest start wrote)."""
+        data = (self.log_dir / f"{name}.log").read_bytes()
+        return data[self.log_offsets.get(name, 0) if latest_start else 0 :].decode("utf-8", errors="replace")
 
     def _gone(self, name: str) -> Optional[str]:
         process = self.processes[name]
@@ -369,7 +392,7 @@ class Cluster:
             # Rasa's "/" through the balancer: not a rate-limited path.
             wait_for_url(f"http://127.0.0.1:{self.spec.port}/", 30, lambda: self._gone(name))
         else:  # a Rasa server: every worker has loaded the model, then the REST channel answers
-            while self.log(name).count(READY_LINE) < self.spec.workers:
+            while self.log(name, latest_start=True).count(READY_LINE) < self.spec.workers:
                 reason = self._gone(name)
                 if reason is not None:
                     raise RuntimeError(reason)

@@ -27,6 +27,7 @@ from core.paths import PROJECT_ROOT
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MODEL = "models/hospital.tar.gz"
 REQUEST_MAX_SIZE_WITHOUT_API = 1024 * 1024
+RESTART_BACKOFF = 30.0  # seconds between two restarts of one process by run-scaled
 
 
 class LaunchError(Exception):
@@ -168,10 +169,16 @@ def cmd_rasa(args) -> int:
 
 
 def cmd_run_scaled(args) -> int:
-    """The scaled profile on this machine until Ctrl-C (tools/cluster.py); a process that exits is restarted."""
+    """The scaled profile on this machine until Ctrl-C or SIGTERM (tools/cluster.py).
+
+    A process that exits is stopped with what is left of its group and started again, at
+    most once every :data:`RESTART_BACKOFF` seconds each; one that cannot start is reported
+    and tried again later, while the others keep serving.
+    """
+    import signal
     import time
 
-    from tools.cluster import Cluster, ClusterSpec
+    from tools.cluster import Cluster, ClusterSpec, masked_redis_url
 
     spec = ClusterSpec(
         servers=args.servers,
@@ -188,11 +195,18 @@ def cmd_run_scaled(args) -> int:
     except LaunchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # leaves the with block: every process is stopped
+
+    signal.signal(signal.SIGTERM, stop)
+    redis = masked_redis_url(spec.redis_url) if spec.redis_url else "(local redis-server)"
     print(
         f"starting {spec.servers} Rasa servers x {spec.workers} workers, {spec.action_workers} action "
-        f"workers, Redis {spec.redis_url or '(local redis-server)'}; logs in {spec.work / 'logs'}",
+        f"workers, Redis {redis}; logs in {spec.work / 'logs'}",
         flush=True,
     )
+    last_restart: Dict[str, float] = {}
     with Cluster(spec) as cluster:
         print(
             f"web chat: http://{spec.host}:{spec.port}/webhooks/web/  (Ctrl-C stops everything)", flush=True
@@ -200,11 +214,18 @@ def cmd_run_scaled(args) -> int:
         while True:
             time.sleep(2)
             for name, process in list(cluster.processes.items()):
-                if process.poll() is not None:
-                    print(
-                        f"{name} exited with {process.returncode}: restarting it", file=sys.stderr, flush=True
-                    )
+                if (
+                    process.poll() is None
+                    or time.monotonic() - last_restart.get(name, -1e9) < RESTART_BACKOFF
+                ):
+                    continue
+                last_restart[name] = time.monotonic()
+                print(f"{name} exited with {process.returncode}: restarting it", file=sys.stderr, flush=True)
+                try:
+                    cluster.stop(name)  # what is left of its group (workers holding the port)
                     cluster.start(name)
+                except (RuntimeError, TimeoutError, OSError) as exc:
+                    print(f"{name} did not start again: {exc}", file=sys.stderr, flush=True)
 
 
 def register(sub) -> None:
@@ -249,7 +270,8 @@ def register(sub) -> None:
     scaled.add_argument(
         "--redis-url",
         default=None,
-        help="redis://[:password@]host:port of a Redis to use (default $REDIS_URL, else a local redis-server)",
+        help="redis://[user:password@]host:port of a Redis to use (default $REDIS_URL, else a local "
+        "redis-server); prefer REDIS_URL, since a password here shows in the process list",
     )
     scaled.add_argument(
         "--rate-limit",

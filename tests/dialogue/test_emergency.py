@@ -63,12 +63,11 @@ INFORMATIONAL = [
     "心肌梗死的危险因素有哪些",
     "怎么预防心肌梗塞",
     "急性心梗做完支架以后能喝酒吗",
-    "心梗挂什么科",
     "脑出血是什么原因引起的",
     "脑溢血后遗症怎么康复",
     "脑出血能治好吗",
     "偏瘫病人康复训练怎么做",
-    "半身不遂的治疗方法有哪些",
+    "半身不遂会遗传吗",
     "一氧化碳中毒怎么预防",
     "过敏性休克和普通过敏有什么区别",
 ]
@@ -94,6 +93,18 @@ def test_a_question_about_a_serious_disease_is_not_an_emergency(detector, text):
         ("自杀的原因有哪些", "suicide"),  # never suppressed
         ("我爸胸口剧痛，是不是喘不上气了", "chest_pain"),  # 是不是 asks, it does not negate
         ("他有没有可能是脑出血，现在说不出话", "stroke"),
+        # Questions asked in the middle of one: treatment, drugs, surgery, tests, department.
+        ("怀疑心梗，能吃硝酸甘油吗", "chest_pain"),
+        ("胸口疼，怀疑是心梗，能吃速效救心丸吗", "chest_pain"),
+        ("老人心梗要不要溶栓", "chest_pain"),
+        ("心肌梗死发作吃什么药", "chest_pain"),
+        ("心梗挂什么科", "chest_pain"),
+        ("奶奶早上起来半身不遂，要做什么检查", "stroke"),
+        ("我爸一觉醒来偏瘫，挂什么科", "stroke"),
+        ("我父亲脑出血，需要手术吗", "stroke"),
+        ("孩子吃野蘑菇中毒，吃什么药能缓解", "poisoning"),
+        ("全家煤气中毒头晕，挂什么科", "poisoning"),
+        ("打完青霉素过敏性休克，用什么药", "anaphylaxis"),
     ],
 )
 def test_an_acute_situation_with_the_same_names_is_still_an_emergency(detector, text, category):

@@ -46,6 +46,7 @@ def scaled_endpoints(monkeypatch, port: int, section: str):
     """A section of endpoints.scaled.yml with the variables the launcher sets, for our Redis."""
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", str(port))
+    monkeypatch.setenv("REDIS_USERNAME", "")
     monkeypatch.setenv("REDIS_PASSWORD", "")
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     return read_endpoint_config(str(PROJECT_ROOT / "endpoints.scaled.yml"), section)
@@ -191,3 +192,28 @@ def test_a_redis_that_stays_down_fails_fast_after_one_round_of_retries(monkeypat
         with pytest.raises(redis_retry.RedisConnectionError):
             client.get("anything")
     assert waits == [0.05, 0.1, 0.2, 0.4, 0.8], "the second call should not wait: Redis is known down"
+
+
+def test_tickets_of_one_conversation_are_unique_across_servers(redis_port, monkeypatch):
+    """Messages of one conversation drawing tickets at the same moment on different servers
+    (two stores, twenty threads) each get their own ticket: none runs alongside another."""
+    from rasa.core.lock_store import LockStore
+
+    config = scaled_endpoints(monkeypatch, redis_port, "lock_store")
+    stores = [LockStore.create(config), LockStore.create(config)]
+    tickets: List[int] = []
+    start = threading.Barrier(20)
+
+    def draw(index: int) -> None:
+        start.wait()
+        tickets.append(stores[index % 2].issue_ticket("rest:race", lock_lifetime=30))
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(tickets) == list(range(20))
+    for ticket in tickets:
+        stores[ticket % 2].cleanup("rest:race", ticket)
+    assert stores[0].get_lock("rest:race") is None, "the last cleanup leaves no lock behind"

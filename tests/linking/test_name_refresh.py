@@ -149,3 +149,35 @@ def test_the_environment_setting_is_read_safely(monkeypatch):
     assert name_refresh.refresh_seconds(30) == 0
     monkeypatch.delenv(name_refresh.ENV_SECONDS)
     assert name_refresh.refresh_seconds(12) == 12
+
+
+def test_a_failing_rebuild_keeps_the_names_the_model_has(graph, tmp_path, monkeypatch):
+    component = load(
+        AhoCorasickExtractor, trained(AhoCorasickExtractor, graph, tmp_path, refresh_seconds=3600)
+    )
+    add_disease(graph, tmp_path)
+
+    def broken(table):
+        raise MemoryError("no room for the new dictionary")
+
+    monkeypatch.setattr(component, "rebuild_names", broken)
+    assert component.refresher.check() is False
+    assert found(component, "糖尿病吃什么") == [("糖尿病", True)]
+    monkeypatch.undo()
+    assert component.refresher.check() is True, "the next look tries again"
+    assert found(component, "猫抓病") == [("猫抓病", True)]
+    component.refresher.stop()
+
+
+def test_the_refresh_thread_ends_with_its_model(graph, tmp_path):
+    import gc
+
+    component = load(
+        AhoCorasickExtractor, trained(AhoCorasickExtractor, graph, tmp_path, refresh_seconds=0.05)
+    )
+    thread = component.refresher._thread
+    assert thread is not None and thread.is_alive()
+    del component
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "a replaced model's refresh thread keeps running"

@@ -11,7 +11,7 @@ import pytest
 from rasa.utils.endpoints import read_endpoint_config
 
 from core.paths import PROJECT_ROOT
-from tools.cluster import ClusterSpec, haproxy_binary, haproxy_config, parse_redis_url
+from tools.cluster import ClusterSpec, haproxy_binary, haproxy_config, masked_redis_url, parse_redis_url
 
 
 @pytest.mark.parametrize("rate_limit", [0, 30])
@@ -35,16 +35,23 @@ def test_the_rate_limit_spares_the_his_channel():
 @pytest.mark.parametrize(
     "url, expected",
     [
-        ("redis://10.0.0.5:6380", ("10.0.0.5", 6380, "")),
-        ("redis://:s3cret@redis.internal", ("redis.internal", 6379, "s3cret")),
-        ("127.0.0.1:6379", ("127.0.0.1", 6379, "")),
+        ("redis://10.0.0.5:6380", ("10.0.0.5", 6380, "", "")),
+        ("redis://:s3cret@redis.internal", ("redis.internal", 6379, "", "s3cret")),
+        ("redis://bot:s3cret@redis.internal:6390", ("redis.internal", 6390, "bot", "s3cret")),
+        ("127.0.0.1:6379", ("127.0.0.1", 6379, "", "")),
     ],
 )
 def test_redis_urls(url, expected):
     assert parse_redis_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["http://example.org", "redis://", ""])
+def test_a_redis_password_is_never_printed():
+    assert masked_redis_url("redis://bot:s3cret@redis.internal:6390") == "redis://bot:***@redis.internal:6390"
+    assert masked_redis_url("redis://:s3cret@h") == "redis://:***@h"
+    assert masked_redis_url("redis://h:1") == "redis://h:1"
+
+
+@pytest.mark.parametrize("url", ["http://example.org", "redis://", "", "rediss://h:6379"])
 def test_bad_redis_urls_are_refused(url):
     with pytest.raises(ValueError, match="redis://host:port"):
         parse_redis_url(url)
@@ -59,7 +66,12 @@ def test_bad_settings_are_refused(field, value):
 
 
 def test_the_scaled_endpoints_name_the_projects_redis_stores(monkeypatch):
-    for name, value in (("REDIS_HOST", "10.1.2.3"), ("REDIS_PORT", "6380"), ("REDIS_PASSWORD", "pw")):
+    for name, value in (
+        ("REDIS_HOST", "10.1.2.3"),
+        ("REDIS_PORT", "6380"),
+        ("REDIS_USERNAME", ""),
+        ("REDIS_PASSWORD", "pw"),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
     path = str(PROJECT_ROOT / "endpoints.scaled.yml")
