@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any, Dict, Optional, Protocol
+from typing import Any, Dict, Optional, Protocol, Tuple
 
 from kg_queries.embedded_store import file_identity
 from kg_queries.factory import load_kg_settings
@@ -42,6 +42,30 @@ def refresh_seconds(configured: float) -> float:
         logger.warning("%s=%r is not a number of seconds; using %s", ENV_SECONDS, raw, configured)
         return float(configured)
     return max(0.0, value)
+
+
+# The last name table read per store in this process, with the file identity it was read at
+# and its fingerprint: the dictionary extractor and the linker follow the same graph, so the
+# second of them to look after a change (or at load) reuses what the first one read.
+_tables: Dict[Tuple[Optional[str], Optional[str]], Tuple[Any, kg_names.NameTable, str]] = {}
+_tables_lock = threading.Lock()
+
+
+def _names(store: Optional[str], store_path: Optional[str], identity: Any) -> Tuple[kg_names.NameTable, str]:
+    """The graph's names and their fingerprint; read again unless this process read them at
+    ``identity`` (the embedded store's file; None, as for Neo4j, always reads)."""
+    key = (store, store_path)
+    if identity is not None:
+        with _tables_lock:
+            cached = _tables.get(key)
+        if cached is not None and cached[0] == identity:
+            return cached[1], cached[2]
+    table = kg_names.load_names(store, store_path)
+    fingerprint = kg_names.table_fingerprint(table)
+    if identity is not None:
+        with _tables_lock:
+            _tables[key] = (identity, table, fingerprint)
+    return table, fingerprint
 
 
 def _embedded_path(store: Optional[str], store_path: Optional[str]) -> Optional[str]:
@@ -106,8 +130,7 @@ class NameRefresher:
                 identity = file_identity(self._file)
                 if identity is not None and identity == self._identity:
                     return False  # the same file as last time: the same names
-            table = kg_names.load_names(self.store, self.store_path)
-            fingerprint = kg_names.table_fingerprint(table)
+            table, fingerprint = _names(self.store, self.store_path, identity)
             if fingerprint == component.fingerprint:
                 self._identity = identity
                 return False

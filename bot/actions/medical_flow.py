@@ -65,8 +65,8 @@ def handle_question(turn: Turn) -> None:
     if named and (confidence < cfg.deny_threshold or question not in QUESTION_TYPES):
         state.use_disease(named[0])  # (= disease) the topic is clear even when the question is not
     if confidence < cfg.deny_threshold:
-        readings = two_readings(turn) if disease else None
-        if readings and disease:
+        readings = two_readings(turn)
+        if disease and readings:
             offer_readings(turn, disease, readings)
         else:
             turn.say("deny", "low_confidence.j2", question=question, disease=disease)

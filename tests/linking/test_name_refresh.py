@@ -45,7 +45,7 @@ def add_disease(graph, tmp_path, record=NEW):
 
 def trained(cls, graph, tmp_path, **overrides):
     """(config, storage, resource) of a component trained on ``graph``."""
-    (tmp_path / "storage").mkdir(exist_ok=True)
+    (tmp_path / "storage").mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(tmp_path / "storage")
     resource = Resource(cls.__name__)
     config = {**cls.get_default_config(), "store": "embedded", "store_path": str(graph), **overrides}
@@ -181,3 +181,21 @@ def test_the_refresh_thread_ends_with_its_model(graph, tmp_path):
     gc.collect()
     thread.join(timeout=5)
     assert not thread.is_alive(), "a replaced model's refresh thread keeps running"
+
+
+def test_both_components_of_one_model_read_the_changed_graph_once(graph, tmp_path, monkeypatch):
+    from slots import kg_names
+
+    parts = [
+        trained(cls, graph, tmp_path / cls.__name__, refresh_seconds=3600)
+        for cls in (AhoCorasickExtractor, EntityLinker)
+    ]
+    add_disease(graph, tmp_path)
+    reads = []
+    real = kg_names.load_names
+    monkeypatch.setattr(kg_names, "load_names", lambda *a: reads.append(a) or real(*a))
+    components = [load(AhoCorasickExtractor, parts[0]), load(EntityLinker, parts[1])]
+    assert len(reads) == 1, "the second component read the same graph again"
+    assert found(components[0], "猫抓病") == [("猫抓病", True)]
+    for component in components:
+        component.refresher.stop()
