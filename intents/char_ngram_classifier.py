@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import ENTITY_TYPES, MEDICAL_INTENT, SUB_INTENTS
-from intents import votes
+from intents import clauses, votes
 from neural.data import Example, Span, check_dev_split, dev_split, dev_split_defaults, examples_from, spans_of
 from neural.english import english_to_chinese
 from neural.text import segments
@@ -277,6 +277,7 @@ class CharNgramClassifier(GraphComponent, votes.VotingMember):
         for message, text, scores in zip(messages, texts, self.predict(texts, spans)):
             if text:
                 votes.record_sub_intent_vote(message, scores, MEMBER, self.dev_accuracy)
+        clauses.record_clause_votes(messages, self.predict, MEMBER)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

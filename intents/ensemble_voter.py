@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.vocabulary import MAIN_INTENTS, SUB_INTENTS
-from intents import votes
+from intents import clauses, votes
 from neural import config_checks as checks
 
 
@@ -145,7 +145,25 @@ class EnsembleVoter(GraphComponent):
             )
             if scores:
                 set_result(message, scores)
+            if self.config["target"] == "sub_intent" and message.get(clauses.SUB_INTENT_CLAUSE_VOTES):
+                self._vote_clauses(message, weights_key)
         return messages
+
+    def _vote_clauses(self, message: Message, weights_key: str) -> None:
+        """``sub_intents``: one vote per question of a message that asks several (intents/clauses.py)."""
+        clause_votes = message.get(clauses.SUB_INTENT_CLAUSE_VOTES) or {}
+        count = len(message.get(clauses.SUB_INTENT_CLAUSES) or [])
+        per_clause = [
+            combine(
+                {member: ranked[i] for member, ranked in clause_votes.items() if i < len(ranked)},
+                message.get(weights_key) or {},
+                self.config["default_weight"],
+                self.config["members"],
+                SUB_INTENTS,
+            )
+            for i in range(count)
+        ]
+        clauses.set_sub_intents(message, per_clause)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

@@ -27,7 +27,7 @@ from transformers import BertModel
 
 import neural  # noqa: F401  (first: bounds OpenMP spin-waiting before torch loads)
 from core.vocabulary import MEDICAL_INTENT, SUB_INTENTS
-from intents import votes
+from intents import clauses, votes
 from neural.classifier import TextClassifierComponent
 from neural.data import Example
 from neural.encoder import EncoderNetwork
@@ -132,6 +132,8 @@ class RobertaTextCnnClassifier(TextClassifierComponent, votes.VotingMember):
             if scores is not None:
                 votes.set_sub_intent(message, scores)  # complete on its own ...
                 votes.record_sub_intent_vote(message, scores, MEMBER, self.dev_accuracy)  # ... and a vote
+        if self.ready:  # and each question of a message that asks several
+            clauses.record_clause_votes(messages, self.predict, MEMBER)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -451,3 +451,46 @@ def check_snapshot(snapshot: Snapshot) -> CheckReport:
 def check_store(store: GraphStore) -> CheckReport:
     """Read ``store`` and run every check."""
     return check_snapshot(take_snapshot(store))
+
+
+# -- a proposed canonical map (``kg check --propose-canonical FILE``) ------------------------
+
+
+def propose_canonical(snapshot: Snapshot) -> Dict[str, Dict[str, str]]:
+    """A canonical-name map (``kg import --canonical``) that resolves the report's merges by
+    one documented rule, for an operator to review:
+
+    1. a node whose own name is another node's alias (甲亢, an entry and an alias of
+       甲状腺功能亢进症) merges into the node listing it as an alias, the record that knows
+       both names (the first in graph order when several do, as the linker answers);
+    2. names equal after ``near_duplicate_key`` (低血糖 | 低血糖症) merge into the one with the
+       most aliases, then the longest name, then the first in graph order.
+
+    Chains are followed to their end, so every name maps to a node that stays."""
+    out: Dict[str, Dict[str, str]] = {}
+    for label in schema.LABELS:
+        order = {name: i for i, name in enumerate(snapshot.names[label])}
+        aliases = snapshot.aliases.get(label, {})
+        mapping: Dict[str, str] = {}
+        for entries in surface_forms(snapshot, label).values():
+            own = [name for name, kind, _ in entries if kind == "name"]
+            listing = [name for name, kind, _ in entries if kind == "alias" and name not in own]
+            if own and listing:
+                for name in own:
+                    mapping.setdefault(name, listing[0])
+        for group in near_duplicates(snapshot).get(label, []):
+            keep = min(group, key=lambda n: (-len(aliases.get(n, [])), -len(n), order.get(n, 0)))
+            for name in group:
+                if name != keep:
+                    mapping.setdefault(name, keep)
+        resolved: Dict[str, str] = {}
+        for name in mapping:
+            target, seen = mapping[name], {name}
+            while target in mapping and target not in seen:
+                seen.add(target)
+                target = mapping[target]
+            if target != name and target not in mapping:  # (a cycle stays unmerged)
+                resolved[name] = target
+        if resolved:
+            out[label] = dict(sorted(resolved.items()))
+    return out

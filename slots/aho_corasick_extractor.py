@@ -6,6 +6,9 @@ linear in the message, and the longest non-overlapping matches give clean spans.
 The dictionary is read from the graph at training time and persisted with the model;
 a loaded model reads the graph's names again at once and whenever they change
 (``slots/name_refresh.py``), so a disease added to the graph is found without retraining.
+A surface that is both a disease and a symptom (头痛, 失眠, 便秘 in the public graph) is
+output as the disease with ``also: {entity: symptom, value}``: which reading the patient
+meant depends on the whole message, and the dialogue decides (``bot/actions/readings.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from slots.name_refresh import NameRefresher
 
 EXTRACTOR = "AhoCorasickExtractor"
 FINGERPRINT_FILE = "names_fingerprint.txt"  # the names the dictionary was built from
+ALSO_FILE = "also.json"  # disease surface -> the symptom it also names
+ALSO = "also"  # the entity key of the second reading
 # When one surface form names nodes of several labels, prefer the more specific kind
 # (every graph label of core.vocabulary, once).
 LABEL_PRIORITY = ("Disease", "Symptom", "Drug", "Check", "Food", "Department", "Producer")
@@ -73,6 +78,7 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         entries: Optional[List[Tuple[str, str, str, bool]]] = None,
+        also: Optional[Dict[str, str]] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         checks.known(EXTRACTOR, "labels", self.config["labels"], GRAPH_LABELS)
@@ -80,12 +86,18 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
         checks.not_negative(self.config, EXTRACTOR, "refresh_seconds")
         self._storage, self._resource = model_storage, resource
         self.fingerprint = ""  # of the names trained on (kg_names.table_fingerprint)
-        self._use(entries or [])
+        self._use(entries or [], also)
         self.refresher: Optional[NameRefresher] = None
 
-    def _use(self, entries: List[Tuple[str, str, str, bool]]) -> None:
-        """Serve ``entries`` (one assignment, so a message never sees half of a refresh)."""
-        self._lookup = (entries, self._build(entries))
+    def _use(self, entries: List[Tuple[str, str, str, bool]], also: Optional[Dict[str, str]] = None) -> None:
+        """Serve ``entries`` and the symptom readings ``also`` of disease surfaces (one
+        assignment, so a message never sees half of a refresh)."""
+        self._lookup = (entries, self._build(entries), dict(also or {}))
+
+    @property
+    def also(self) -> Dict[str, str]:
+        """Disease surface -> the symptom name it also is (头痛 -> 头痛)."""
+        return self._lookup[2]
 
     @property
     def entries(self) -> List[Tuple[str, str, str, bool]]:
@@ -107,7 +119,7 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def train(self, training_data: TrainingData) -> Resource:
         table = kg_names.load_names(self.config["store"], self.config["store_path"])
-        self._use(self.entries_from(table))
+        self._use(self.entries_from(table), self.symptom_readings(table))
         self.fingerprint = kg_names.table_fingerprint(table)
         self.persist()
         return self._resource
@@ -125,6 +137,22 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
                         chosen[surface] = (surface, ENTITY_TYPE_OF_LABEL[label], name, is_alias)
         return sorted(chosen.values())
 
+    def symptom_readings(self, table: kg_names.NameTable) -> Dict[str, str]:
+        """Every disease surface (name or alias) that is also a symptom's name or alias, with
+        that symptom's name (empty unless both labels are in the dictionary)."""
+        if not {"Disease", "Symptom"} <= set(self.config["labels"]):
+            return {}
+        symptoms: Dict[str, str] = {}
+        for name, aliases in table.get("Symptom", []):
+            for surface in [*aliases, name]:  # a name beats an alias of another symptom
+                symptoms[surface] = name
+        out: Dict[str, str] = {}
+        for name, aliases in table.get("Disease", []):
+            for surface in [name, *aliases]:
+                if surface in symptoms and len(surface) >= self.config["min_length"]:
+                    out[surface] = symptoms[surface]
+        return out
+
     @staticmethod
     def _build(entries: List[Tuple[str, str, str, bool]]):
         automaton = ahocorasick.Automaton()
@@ -136,7 +164,7 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def find(self, text: str) -> List[Dict[str, Any]]:
         """Longest non-overlapping matches, left to right, as Rasa entities."""
-        entries, automaton = self._lookup
+        entries, automaton, also = self._lookup
         if not entries:
             return []
         candidates = []
@@ -165,6 +193,8 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
                     "link_method": "alias" if is_alias else "exact",
                 }
             )
+            if entity == "disease" and surface in also:
+                found[-1][ALSO] = {"entity": "symptom", "value": also[surface]}
         return sorted(found, key=lambda e: e["start"])
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -183,18 +213,22 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
                 json.dumps(self.entries, ensure_ascii=False), encoding="utf-8"
             )
             (directory / FINGERPRINT_FILE).write_text(self.fingerprint, encoding="utf-8")
+            (directory / ALSO_FILE).write_text(json.dumps(self.also, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, config, model_storage, resource, execution_context, **kwargs) -> AhoCorasickExtractor:
         fingerprint: Optional[str] = None
+        also: Dict[str, str] = {}
         try:
             with model_storage.read_from(resource) as directory:
                 entries = [tuple(e) for e in json.loads((directory / "entries.json").read_text("utf-8"))]
                 if (directory / FINGERPRINT_FILE).is_file():
                     fingerprint = (directory / FINGERPRINT_FILE).read_text("utf-8")
+                if (directory / ALSO_FILE).is_file():
+                    also = json.loads((directory / ALSO_FILE).read_text("utf-8"))
         except (ValueError, FileNotFoundError):
             entries = []
-        component = cls(config, model_storage, resource, entries)
+        component = cls(config, model_storage, resource, entries, also)
         if entries:  # a model that was trained (not a missing resource) follows its graph
             component.fingerprint = fingerprint or ""
             component.follow_graph()
@@ -206,4 +240,4 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
 
     def rebuild_names(self, table: kg_names.NameTable) -> None:
         """The name refresh's hook (``slots/name_refresh.py``)."""
-        self._use(self.entries_from(table))
+        self._use(self.entries_from(table), self.symptom_readings(table))

@@ -88,6 +88,22 @@ def _linked_characters(entities: List[Dict[str, Any]], text: str) -> bytearray:
     return covered
 
 
+def _contains_only_partial_names(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
+    """Whether every linked mention that overlaps ``hit`` lies inside it and is shorter (then
+    the hit is the longer, likelier name: merge_entities keeps it; 糖尿兵 holds the symptom
+    糖尿, 免意性血小板减少症 the disease 血小板减少症)."""
+    inside = False
+    for e in entities:
+        if not e.get("linked") or e["end"] <= hit.start or hit.end <= e["start"]:
+            continue
+        if e["start"] < hit.start or e["end"] > hit.end:
+            return False
+        if e["end"] - e["start"] >= hit.end - hit.start:
+            return False
+        inside = True
+    return inside
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class EntityLinker(GraphComponent):
     """Links extracted mentions (and typo'd names found by pinyin scan) to graph names."""
@@ -287,9 +303,15 @@ class EntityLinker(GraphComponent):
                 text, self.config["scan_max_substitutions"], self.config["pinyin_substitution_cost"]
             )
             # A scan guess is only a fallback for names no extractor saw: it is dropped when it overlaps
-            # a linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒).
+            # a linked mention (感冒怎 must not swallow the exact 感冒; 眼干瘙|痒 must not cut 瘙痒),
+            # unless it only contains shorter names: a misspelt disease then beats the partial
+            # name inside it (糖尿兵 is 糖尿病, not the symptom 糖尿).
             linked = _linked_characters(entities, text)
-            entities += [self._scan_entity(hit, text) for hit in hits if not any(linked[hit.start : hit.end])]
+            entities += [
+                self._scan_entity(hit, text)
+                for hit in hits
+                if not any(linked[hit.start : hit.end]) or _contains_only_partial_names(hit, entities)
+            ]
             if entities or message.get(ENTITIES) is not None:
                 message.set(ENTITIES, merge_entities(entities), add_to_output=True)
         return messages

@@ -9,6 +9,14 @@ are made-up but Chinese-looking and unique after normalisation (so ``kg check``
 finds no near-duplicates). Everything is drawn from one seeded ``random.Random``:
 the same seed gives the same file. Text fields are built from a phrase bank up to
 ``text_chars`` characters; keep them short for servers with small message limits.
+
+With ``names`` (``kg synth --names DIR``: one name per line in ``disease.txt``,
+``symptom.txt``, ``drug.txt``, ``food.txt``, ``check.txt``, ``department.txt``, such as
+the public entity names in ``../shared/kg_names``) the pools are those real names instead,
+with their real overlaps (头痛 both a disease and a symptom, 糖尿 a symptom inside
+糖尿病, 甲亢 an entry of its own and an alias elsewhere): the hospital-scale graph that
+``bench hospital`` measures. Relations stay random; the records are for measuring, never
+for patients.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AbstractSet, Callable, Dict, Iterator, List, Sequence, Set
+from typing import AbstractSet, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set
 
 from core.normalise import near_duplicate_key as normalise_name
 
@@ -199,23 +207,115 @@ def _text(rng: random.Random, chars: int) -> str:
     return ("，".join(parts) + "。")[:chars]
 
 
-class Generator:
-    """Builds the node pools once, then yields one record per disease."""
+NAME_FILES = {
+    "disease": "disease.txt",
+    "symptom": "symptom.txt",
+    "drug": "drug.txt",
+    "food": "food.txt",
+    "check": "check.txt",
+    "department": "department.txt",
+}
 
-    def __init__(self, diseases: int, seed: int = 0, text_chars: int = 120) -> None:
-        if diseases < 1:
+
+@dataclass
+class NameLists:
+    """Real entity names per kind (one file per kind, one name per line)."""
+
+    disease: List[str]
+    symptom: List[str]
+    drug: List[str]
+    food: List[str]
+    check: List[str]
+    department: List[str]
+
+    @classmethod
+    def read(cls, directory: str | Path) -> NameLists:
+        """The names of ``directory``: stripped, blank lines and repeats dropped, order kept."""
+        directory = Path(directory)
+        lists: Dict[str, List[str]] = {}
+        for kind, filename in NAME_FILES.items():
+            path = directory / filename
+            if not path.is_file():
+                raise FileNotFoundError(f"name list not found: {path}")
+            seen: Dict[str, None] = {}
+            for line in path.read_text(encoding="utf-8-sig").splitlines():
+                name = line.strip()
+                if name:
+                    seen.setdefault(name, None)
+            if not seen and kind in ("disease", "symptom"):
+                raise ValueError(f"no names in {path}")
+            lists[kind] = list(seen)
+        return cls(**lists)
+
+
+def overlap_names(names: NameLists, aliases: AbstractSet[str] = frozenset()) -> Set[str]:
+    """Disease names that collide with something: also a symptom, a symptom inside them
+    (糖尿 in 糖尿病), or another record's alias. A smaller graph keeps them all."""
+    symptoms = set(names.symptom)
+    out = {d for d in names.disease if d in symptoms or d in aliases}
+    for disease in names.disease:
+        if any(disease[:k] in symptoms for k in range(2, len(disease))):
+            out.add(disease)
+    return out
+
+
+class Generator:
+    """Builds the node pools once, then yields one record per disease.
+
+    ``names`` replaces the made-up pools by real names (``diseases`` of them, every
+    :func:`overlap_names` one first); ``exclude`` are disease names that other records
+    (the sample graph) already have, and ``aliases`` their aliases.
+    """
+
+    def __init__(
+        self,
+        diseases: Optional[int] = 8800,
+        seed: int = 0,
+        text_chars: int = 120,
+        names: Optional[NameLists] = None,
+        exclude: Iterable[str] = (),
+        aliases: AbstractSet[str] = frozenset(),
+    ) -> None:
+        if diseases is not None and diseases < 1:
             raise ValueError("need at least one disease")
         self.rng = random.Random(seed)
         self.text_chars = text_chars
-        self.diseases = _unique(diseases, _disease_name, self.rng)
-        pool = {label: max(12, round(diseases * share)) for label, share in POOL_PER_DISEASE.items()}
-        self.symptoms = _unique(pool["symptom"], _symptom_name, self.rng)
-        self.drugs = _unique(pool["drug"], _drug_name, self.rng)
-        self.foods = _unique(pool["food"], _food_name, self.rng)
-        self.checks = _unique(pool["check"], _check_name, self.rng)
-        self.producers = _unique(pool["producer"], _producer_name, self.rng)
         self._next_producer = 0
-        self.departments = [(parent, child) for parent, children in DEPARTMENTS.items() for child in children]
+        if names is None:
+            if diseases is None:
+                raise ValueError("give the number of diseases (or real names)")
+            self.diseases = _unique(diseases, _disease_name, self.rng, taken=set(exclude))
+            pool = {label: max(12, round(diseases * share)) for label, share in POOL_PER_DISEASE.items()}
+            self.symptoms = _unique(pool["symptom"], _symptom_name, self.rng)
+            self.drugs = _unique(pool["drug"], _drug_name, self.rng)
+            self.foods = _unique(pool["food"], _food_name, self.rng)
+            self.checks = _unique(pool["check"], _check_name, self.rng)
+            self.departments = [(p, c) for p, children in DEPARTMENTS.items() for c in children]
+        else:
+            self.diseases = self._choose_diseases(names, diseases, set(exclude), aliases)
+            self.symptoms, self.drugs = names.symptom, names.drug or self._made(_drug_name, 12)
+            self.foods = names.food or self._made(_food_name, 12)
+            self.checks = names.check or self._made(_check_name, 12)
+            flat = names.department or [c for children in DEPARTMENTS.values() for c in children]
+            self.departments = [(d, d) for d in flat]
+        producers = max(12, round(len(self.diseases) * POOL_PER_DISEASE["producer"]))
+        self.producers = _unique(producers, _producer_name, self.rng)
+
+    def _made(self, make: Callable[[random.Random], str], count: int) -> List[str]:
+        return _unique(count, make, self.rng)
+
+    def _choose_diseases(
+        self, names: NameLists, count: Optional[int], exclude: Set[str], aliases: AbstractSet[str]
+    ) -> List[str]:
+        """The real disease names to generate: the overlapping ones first, then a seeded draw."""
+        available = [d for d in names.disease if d not in exclude]
+        if count is None or count >= len(available):
+            return available
+        overlaps = overlap_names(names, aliases)
+        first = [d for d in available if d in overlaps]
+        rest = [d for d in available if d not in overlaps]
+        self.rng.shuffle(rest)
+        return (first + rest)[:count] if len(first) < count else first[:count]
 
     def _sample(self, pool: Sequence[str], field: str, exclude: AbstractSet[str] = frozenset()) -> List[str]:
         low, high = LIST_LENGTHS[field]
@@ -236,7 +336,7 @@ class Generator:
     def record(self, index: int) -> dict:
         rng, name = self.rng, self.diseases[index]
         parent, child = rng.choice(self.departments)
-        departments = [parent, child] if rng.random() < 0.9 else [parent]
+        departments = [parent, child] if rng.random() < 0.9 and child != parent else [parent]
         do_eat = self._sample(self.foods, "do_eat")
         not_eat = self._sample(self.foods, "not_eat", exclude=set(do_eat))
         common = self._sample(self.drugs, "common_drug")
@@ -275,22 +375,37 @@ class Generator:
 
 
 def write_file(
-    path: str | Path, diseases: int = 8800, seed: int = 0, text_chars: int = 120, progress: bool = True
+    path: str | Path,
+    diseases: Optional[int] = 8800,
+    seed: int = 0,
+    text_chars: int = 120,
+    progress: bool = True,
+    names: Optional[NameLists] = None,
+    base: Sequence[Path] = (),
 ) -> SynthStats:
-    """Write ``diseases`` synthetic records as JSON lines to ``path``."""
+    """Write synthetic records as JSON lines to ``path``: the records of the ``base`` files
+    first, as they are (the sample graph), then ``diseases`` generated ones (with ``names``:
+    one per real disease name that no base record has, or ``diseases`` of them)."""
     import time
 
+    from kg_queries import records
     from kg_queries.writing import progress_bar
 
     started = time.perf_counter()
-    generator = Generator(diseases, seed=seed, text_chars=text_chars)
+    base_records = [r for p in base for _, r in records.iter_records(Path(p)) if isinstance(r, dict)]
+    taken = {str(r.get("name")) for r in base_records}
+    aliases = {str(a) for r in base_records for a in (r.get("alias") or [])}
+    generator = Generator(
+        diseases, seed=seed, text_chars=text_chars, names=names, exclude=taken, aliases=aliases
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    total = len(base_records) + len(generator.diseases)
     with (
         open(path, "w", encoding="utf-8") as handle,
-        progress_bar(diseases, "synthesising diseases", progress) as bar,
+        progress_bar(total, "synthesising diseases", progress) as bar,
     ):
-        for record in generator.records():
+        for record in [*base_records, *generator.records()]:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             bar.update(1)
-    return SynthStats(diseases, time.perf_counter() - started)
+    return SynthStats(total, time.perf_counter() - started)

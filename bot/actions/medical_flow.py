@@ -5,8 +5,13 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
 0. while "哪种疾病？" is open, a reply that names only a disease answers the waiting
    question (routed by ``base.py`` whatever its intent); one without a disease is
    another failed follow-up                                                   (ask_slot, fallback)
+   (a name that is both a disease and a symptom, 头痛, is read one way first: bot/actions/readings.py;
+   the other reading is offered as a button with the answer or the suggestions)
 1. symptoms but no disease named        -> the best-matching diseases        (suggest_diseases)
 2. a disease the graph does not know    -> "still learning", logged           (not_found)
+2b. a message asking two or three graph questions (each c >= deny_threshold) about one disease
+                                        -> one reply per question, each in its band,
+                                           at most one of them a clarify           (answer_each)
 3. c < deny_threshold, a disease known, the two likeliest question types
    graph questions that together have >= choice_min_mass
                                         -> both readings as buttons           (choose)
@@ -27,9 +32,9 @@ gives kg_unavailable and a reconnect on the next message.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from bot.actions import kg_access
+from bot.actions import kg_access, readings
 from bot.actions.payload import CLARIFY_BUTTONS
 from bot.actions.turn import Turn
 from bot.render import render
@@ -62,6 +67,10 @@ def handle_question(turn: Turn) -> None:
     state.clear_pending()
     question, confidence = p.sub_intent, p.sub_intent_confidence
     disease = named[0] if named else state.disease
+    several = several_questions(turn)
+    if disease and several:
+        answer_each(turn, several, disease)
+        return
     if named and (confidence < cfg.deny_threshold or question not in QUESTION_TYPES):
         state.use_disease(named[0])  # (= disease) the topic is clear even when the question is not
     if confidence < cfg.deny_threshold:
@@ -79,6 +88,27 @@ def handle_question(turn: Turn) -> None:
         ask_for_disease(turn, question, confidence, asked=turn.asked())
         return
     answer_in_band(turn, question, confidence, disease, asked=turn.asked())
+
+
+def several_questions(turn: Turn) -> List[Tuple[str, float]]:
+    """The graph questions of a message that asks several (糖尿病吃什么药？能治好吗？), each
+    at least in the clarify band; empty unless two or more remain."""
+    asked = [
+        (q, c)
+        for q, c in turn.parsed.sub_intents
+        if q in QUESTION_TYPES and c >= turn.settings.deny_threshold
+    ]
+    return asked if len(asked) >= 2 else []
+
+
+def answer_each(turn: Turn, questions: List[Tuple[str, float]], disease: str) -> None:
+    """One reply per question, each in its own band (``custom.sub_intent`` says which): the
+    confident ones answered, then at most one "您想问的是…吗？" (one answer can wait for 是)."""
+    turn.state.use_disease(disease)
+    confident = [(q, c) for q, c in questions if c >= turn.settings.accept_threshold]
+    unsure = [(q, c) for q, c in questions if c < turn.settings.accept_threshold][:1]
+    for question, confidence in confident + unsure:
+        answer_in_band(turn, question, confidence, disease, asked=turn.asked())
 
 
 def two_readings(turn: Turn) -> Optional[List[str]]:
@@ -199,7 +229,7 @@ def answer_in_band(
     turn.state.use_disease(answer.disease)
     departments = _departments(answer)
     if confidence >= turn.settings.accept_threshold:
-        turn.say(
+        reply = turn.say(
             "answer",
             f"answers/{question}.j2",
             sub_intent=question,
@@ -209,6 +239,15 @@ def answer_in_band(
             departments=departments,
             fields=answer.fields,
         )
+        symptom = readings.symptom_offer(turn.parsed, disease)
+        if symptom:  # 头痛怎么治疗 answered from the disease entry; the symptom reading on a button
+            offer = readings.symptom_question(symptom)
+            reply.text = (
+                (reply.text or "")
+                + "\n"
+                + render("reading_offer.j2", symptom=symptom, disease=disease, question=offer)
+            )
+            reply.buttons = [readings.button(offer)]
         return
     turn.state.pending_answer = {
         "question": question,
@@ -247,7 +286,7 @@ def suggest_diseases(turn: Turn, symptoms: List[str]) -> None:
     departments: List[str] = []
     for match in matches:
         departments += [d for d in match.departments if d not in departments]
-    turn.say(
+    reply = turn.say(
         "suggest_diseases",
         "suggest_diseases.j2",
         items=items,
@@ -255,6 +294,20 @@ def suggest_diseases(turn: Turn, symptoms: List[str]) -> None:
         symptoms=symptoms,
         matches=items,
     )
+    disease, question = readings.disease_offer(turn.parsed), turn.parsed.sub_intent
+    if (
+        disease
+        and question in QUESTION_TYPES
+        and turn.parsed.sub_intent_confidence >= turn.settings.deny_threshold
+    ):
+        # 我失眠好几天了怎么办 read as a complaint; the disease entry's answer on a button
+        offer = render("reading_question.j2", question=question, disease=disease)
+        reply.text = (
+            (reply.text or "")
+            + "\n"
+            + render("reading_offer.j2", symptom=None, disease=disease, question=offer)
+        )
+        reply.buttons = [readings.button(offer)]
 
 
 # -- the graph ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Read what the NLU pipeline said about the latest user message from the tracker.
 
 The contract (``tracker.latest_message``): ``intent {name, confidence}``, ``sub_intent
-{name, confidence}``, ``sub_intent_ranking`` (``[{name, confidence}]``) and entities with ``entity``, ``value`` (the graph's canonical name),
+{name, confidence}``, ``sub_intent_ranking`` (``[{name, confidence}]``), ``sub_intents``
+(one ``{name, confidence, start, end, text}`` per question when it asks several) and entities with ``entity``, ``value`` (the graph's canonical name),
 ``text``, ``confidence_entity`` and ``linked`` (False when the entity linker found no
 graph node for the mention).
 """
@@ -28,6 +29,9 @@ class ParsedMessage:
     entities: List[Dict[str, Any]] = field(default_factory=list)
     # (name, confidence) of every sub-intent, likeliest first (``sub_intent_ranking``).
     sub_intent_ranking: List[Tuple[str, float]] = field(default_factory=list)
+    # (name, confidence) of each question of a message that asks several (``sub_intents``,
+    # intents/clauses.py), in the order asked; empty for one question.
+    sub_intents: List[Tuple[str, float]] = field(default_factory=list)
 
     def values(self, entity_type: str) -> List[str]:
         """Canonical values of linked entities of one type, in order, without repeats.
@@ -98,7 +102,20 @@ def parse_latest(tracker: Tracker) -> ParsedMessage:
         sub_intent_confidence=float(sub.get("confidence") or 0.0),
         entities=list(latest.get("entities") or []),
         sub_intent_ranking=_ranking(latest.get("sub_intent_ranking")),
+        sub_intents=_questions(latest.get("sub_intents")),
     )
+
+
+def _questions(raw: Any) -> List[Tuple[str, float]]:
+    """``[{"name", "confidence", ...}, ...]`` as (name, confidence) pairs in the order given."""
+    out: List[Tuple[str, float]] = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            try:
+                out.append((item["name"], float(item.get("confidence") or 0.0)))
+            except (TypeError, ValueError):
+                continue
+    return out
 
 
 def _ranking(raw: Any) -> List[Tuple[str, float]]:

@@ -20,6 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.actions import readings
 from bot.actions.nlu_view import ParsedMessage, parse_latest
 from bot.actions.payload import build_payload
 from bot.actions.state import SLOT_STRATEGIES, DialogueState
@@ -53,7 +54,8 @@ class Turn:
     def __init__(self, tracker: Tracker, settings: Optional[DialogueSettings] = None) -> None:
         self.settings = settings or load_settings()
         self.sender_id = tracker.sender_id
-        self.parsed: ParsedMessage = parse_latest(tracker)
+        # A name that is a disease and a symptom is read one way for the whole turn.
+        self.parsed: ParsedMessage = readings.resolve(parse_latest(tracker))
         self.history: List[Dict[str, Any]] = list(tracker.events or [])
         self.state = DialogueState.from_tracker(tracker)
         self._before = self.state.snapshot()

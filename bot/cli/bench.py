@@ -1,7 +1,8 @@
-"""``python -m bot bench parse | conversation | turns | load | kg-update``: measurements (``tools/bench/``)."""
+"""``python -m bot bench parse | conversation | turns | load | kg-update | hospital``: measurements (``tools/bench/``)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 DEFAULT_MODEL = Path("models/hospital.tar.gz")
@@ -42,8 +43,21 @@ def cmd_bench_kg_update(args) -> int:
     return 0
 
 
+def cmd_bench_hospital(args) -> int:
+    from tools.bench import hospital
+
+    try:
+        hospital.run(args)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="measurements: bench parse, conversation, turns, load, kg-update")
+    p = sub.add_parser(
+        "bench", help="measurements: bench parse, conversation, turns, load, kg-update, hospital"
+    )
     bench = p.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
     bench.required = True
     p = bench.add_parser(
@@ -75,6 +89,18 @@ def register(sub) -> None:
         "--timeout", type=float, default=180.0, help="give up after this many seconds (default 180)"
     )
     p.set_defaults(handler=cmd_bench_kg_update)
+    p = bench.add_parser(
+        "hospital", help="NLU and dialogue figures on the sample graph and a public-size graph of real names"
+    )
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="model both runs load")
+    p.add_argument(
+        "--names", default="../shared/kg_names", help="folder of real names (default ../shared/kg_names)"
+    )
+    p.add_argument("--data", default="tests/nlu", help="test NLU YAML file or folder (default tests/nlu)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random relations (default 0)")
+    p.add_argument("--json", default=None, help="also write both columns here (JSON)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(handler=cmd_bench_hospital)
     p = bench.add_parser("parse", help="POST /model/parse latency (p50/p90/p99/mean) on a local server")
     p.add_argument("--model", default=str(DEFAULT_MODEL), help="model the started server loads")
     p.add_argument("--n", type=int, default=300, help="timed requests (after a warm-up of 20)")

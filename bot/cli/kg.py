@@ -8,6 +8,7 @@ benchmark — with one-line errors instead of tracebacks.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import sys
 from pathlib import Path
@@ -90,10 +91,24 @@ def cmd_query(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from kg_queries.check import check_store
+    from kg_queries.check import check_snapshot, propose_canonical, take_snapshot
 
     with _open(args, read_only=True) as store:
-        report = check_store(store)
+        snapshot = take_snapshot(store)
+    report = check_snapshot(snapshot)
+    if args.propose_canonical:
+        import yaml
+
+        proposed = propose_canonical(snapshot)
+        header = (
+            "# Proposed by `python -m bot kg check --propose-canonical` (rule: kg_queries/check.py,\n"
+            "# propose_canonical): review, then `python -m bot kg import FILES --replace --canonical THIS`.\n"
+        )
+        Path(args.propose_canonical).write_text(
+            header + yaml.safe_dump(proposed, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+        merges = sum(len(v) for v in proposed.values())
+        print(f"wrote {merges} proposed merges to {args.propose_canonical}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -102,10 +117,25 @@ def cmd_check(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from tools.kg_synth import write_file
+    from tools.kg_synth import NameLists, write_file
 
+    names, base = None, []
+    if args.names:
+        try:
+            names = NameLists.read(args.names)
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        base = [Path(p) for p in sorted(glob.glob(args.base))] if args.base else []
+    diseases = args.diseases if args.diseases is not None else (None if names else 8800)
     stats = write_file(
-        args.out, diseases=args.diseases, seed=args.seed, text_chars=args.text_chars, progress=not args.quiet
+        args.out,
+        diseases=diseases,
+        seed=args.seed,
+        text_chars=args.text_chars,
+        progress=not args.quiet,
+        names=names,
+        base=base,
     )
     print(f"wrote {stats.diseases} diseases to {args.out} in {stats.seconds:.2f} s")
     return 0
@@ -186,10 +216,34 @@ def register(sub) -> None:
     _store_args(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--show", type=int, default=10, help="names listed per finding (default 10)")
+    p.add_argument(
+        "--propose-canonical",
+        default=None,
+        metavar="FILE",
+        help="also write a canonical map (YAML) merging every name-vs-alias collision and near-duplicate "
+        "by the documented rule, for review and `kg import --canonical`",
+    )
     p.set_defaults(handler=cmd_check)
 
     p = kg_sub.add_parser("synth", help="write a synthetic file in the public format (for benchmarks)")
-    p.add_argument("--diseases", type=_positive, default=8800, help="number of diseases (default 8800)")
+    p.add_argument(
+        "--diseases",
+        type=_positive,
+        default=None,
+        help="number of generated diseases (default 8800; with --names: one per real name)",
+    )
+    p.add_argument(
+        "--names",
+        default=None,
+        help="folder of real names (disease.txt, symptom.txt, drug.txt, food.txt, check.txt, "
+        "department.txt; e.g. ../shared/kg_names): real names, random relations",
+    )
+    p.add_argument(
+        "--base",
+        default="data/kg/*.json",
+        help="with --names: records copied first, their names not generated again "
+        "(default 'data/kg/*.json', the sample graph; '' for none)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--text-chars",

@@ -100,6 +100,7 @@ class Conversation:
         entities: Sequence[Dict[str, Any]] = (),
         intent_confidence: float = 0.99,
         ranking: Sequence[Tuple[str, float]] = (),
+        questions: Sequence[Tuple[str, float]] = (),
     ) -> List[Dict[str, Any]]:
         """One user message; returns the bot messages (each checked for its payload)."""
         found = [entity("disease", d, message=text) for d in diseases]
@@ -114,6 +115,8 @@ class Conversation:
             latest["sub_intent"] = {"name": sub_intent, "confidence": confidence}
         if ranking:
             latest["sub_intent_ranking"] = [{"name": name, "confidence": c} for name, c in ranking]
+        if questions:  # a message that asks several things (intents/clauses.py)
+            latest["sub_intents"] = [{"name": name, "confidence": c} for name, c in questions]
         self.history.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(
             self.sender_id,

@@ -10,7 +10,9 @@ by the real model (the same graph as ``POST /model/parse``) and scored on:
   * linking: top-1 accuracy of the canonical ``value`` on every gold mention, and on
     the misspelled/alias ones (surface text differs from the gold value). A gold mention
     counts as linked correctly when a predicted entity of its type overlapping its span
-    has the gold value (so a slightly wrong span still scores for linking).
+    has the gold value (so a slightly wrong span still scores for linking);
+  * the dialogue: the share of each reply strategy (answer, clarify, choose, deny …) when
+    each medical question is sent alone (``tools/eval/strategies.py``).
 The metric functions are pure and tested on hand-made predictions.
 """
 
@@ -23,6 +25,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from core.vocabulary import MEDICAL_INTENT
+from tools.eval import strategies
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +324,11 @@ def run(model: Path, data: Path, out: Optional[Path]) -> Dict[str, Any]:
     parses = parse_all(model, [e.text for e in examples])
     report = evaluate(examples, parses)
     report.update(model=str(model), data=str(data), parse_seconds=round(time.perf_counter() - started, 2))
+    medical = [p for e, p in zip(examples, parses) if e.intent == MEDICAL_INTENT]
+    report["strategies"] = strategies.shares(strategies.first_strategies(medical)) if medical else {}
     print(format_report(report))
+    if medical:
+        print("\n" + strategies.format_shares(report["strategies"], len(medical)))
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
