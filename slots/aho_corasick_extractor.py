@@ -128,13 +128,16 @@ class AhoCorasickExtractor(GraphComponent, EntityExtractorMixin):
         """The dictionary of a name table: every name and alias of the configured labels."""
         chosen: Dict[str, Tuple[str, str, str, bool]] = {}
         for label in reversed([lab for lab in LABEL_PRIORITY if lab in self.config["labels"]]):
+            entity = ENTITY_TYPE_OF_LABEL[label]
             for name, aliases in table.get(label, []):
                 for surface, is_alias in [(name, False)] + [(a, True) for a in aliases]:
                     if len(surface) >= self.config["min_length"]:
-                        # Later (higher-priority) labels overwrite; a real name beats an alias.
-                        if surface in chosen and not chosen[surface][3] and is_alias:
+                        # Later (higher-priority) labels overwrite (a disease's alias beats a
+                        # symptom's name: 血脂异常); within a label a real name beats an alias.
+                        old = chosen.get(surface)
+                        if old is not None and old[1] == entity and not old[3] and is_alias:
                             continue
-                        chosen[surface] = (surface, ENTITY_TYPE_OF_LABEL[label], name, is_alias)
+                        chosen[surface] = (surface, entity, name, is_alias)
         return sorted(chosen.values())
 
     def symptom_readings(self, table: kg_names.NameTable) -> Dict[str, str]:

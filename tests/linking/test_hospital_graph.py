@@ -126,3 +126,31 @@ def test_a_question_about_it_reads_the_disease(pipeline):
         ParsedMessage(text, "diagnosis", 0.99, "treatment", 0.95, parse(pipeline, text))
     )
     assert parsed.values("disease") == ["头痛"] and readings.symptom_offer(parsed, "头痛") == "头痛"
+
+
+def test_a_disease_alias_that_is_a_symptom_name_reads_by_context(tmp_path):
+    # 血脂异常: a symptom of the public list and an alias of the sample's 高脂血症.
+    records = [
+        {"name": "高脂血症", "alias": ["血脂异常"], "symptom": ["乏力"]},
+        {"name": "冠心病", "symptom": ["血脂异常", "胸痛"]},
+    ]
+    data = tmp_path / "kg.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    with open_store("embedded", str(tmp_path / "kg"), read_only=False) as store:
+        import_files([data], store, progress=False)
+    (tmp_path / "storage").mkdir()
+    storage, context = LocalModelStorage(tmp_path / "storage"), ExecutionContext(None, "test")
+    config = {
+        **AhoCorasickExtractor.get_default_config(),
+        "store": "embedded",
+        "store_path": str(tmp_path / "kg"),
+        "refresh_seconds": 0,
+    }
+    AhoCorasickExtractor.create(config, storage, Resource("ac"), context).train(TrainingData())
+    ac = AhoCorasickExtractor.load(config, storage, Resource("ac"), context)
+    [found] = parse([ac], "老年人怎么预防血脂异常")
+    assert (found["entity"], found["value"], found["also"]) == (
+        "disease",
+        "高脂血症",
+        {"entity": "symptom", "value": "血脂异常"},
+    )
