@@ -132,8 +132,9 @@ test-py: install kg train system-packages falkordb
 test-stories: install kg train  ## rasa test on tests/stories/ with a live action server; fails on any failed story
 	$(PY) -m tools.run_stories --model $(MODEL) --stories tests/stories --port $(ACTION_PORT)
 
-eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/nlu -> results/nlu_eval
+eval-nlu: install kg train  ## intent/sub-intent/entity/linking scores on tests/nlu and tests/nlu_realistic -> results/nlu_eval{,_realistic}
 	$(PY) -m bot eval nlu --model $(MODEL) --data tests/nlu --out results/nlu_eval
+	$(PY) -m bot eval nlu --model $(MODEL) --data tests/nlu_realistic --out results/nlu_eval_realistic
 
 bench-parse: install kg train  ## POST /model/parse latency (server on 127.0.0.1:15105)
 	$(PY) -m bot bench parse --model $(MODEL) --n 300 --port 15105

@@ -68,7 +68,7 @@ def _pieces(text: str) -> List[Span]:
             cuts.add(i + 1)
     for joiner in JOINERS:
         at = text.find(joiner)
-        while at > 0:
+        while at >= 0:
             cuts.add(at)
             at = text.find(joiner, at + len(joiner))
     ordered = sorted(cuts)

@@ -88,17 +88,27 @@ def _linked_characters(entities: List[Dict[str, Any]], text: str) -> bytearray:
     return covered
 
 
+SAME_TYPE_EXTRA_CHARS = 2  # how much longer a scan hit must be than a name of its own type inside it
+
+
 def _contains_only_partial_names(hit: ScanHit, entities: List[Dict[str, Any]]) -> bool:
     """Whether every linked mention that overlaps ``hit`` lies inside it and is shorter (then
-    the hit is the longer, likelier name: merge_entities keeps it; 糖尿兵 holds the symptom
-    糖尿, 免意性血小板减少症 the disease 血小板减少症)."""
+    the hit is the longer, likelier name: merge_entities keeps it). A name of another type
+    only needs to be shorter (糖尿兵 holds the symptom 糖尿); one of the hit's own type must
+    name another node and be at least ``SAME_TYPE_EXTRA_CHARS`` shorter (免意性血小板减少症
+    holds the disease 血小板减少症; 感冒怎 must not swallow the exact 感冒)."""
     inside = False
+    length = hit.end - hit.start
     for e in entities:
         if not e.get("linked") or e["end"] <= hit.start or hit.end <= e["start"]:
             continue
         if e["start"] < hit.start or e["end"] > hit.end:
             return False
-        if e["end"] - e["start"] >= hit.end - hit.start:
+        shorter_by = length - (e["end"] - e["start"])
+        if e["entity"] == hit.entity:
+            if e.get("value") == hit.link.value or shorter_by < SAME_TYPE_EXTRA_CHARS:
+                return False
+        elif shorter_by < 1:
             return False
         inside = True
     return inside

@@ -10,6 +10,9 @@ finds no near-duplicates). Everything is drawn from one seeded ``random.Random``
 the same seed gives the same file. Text fields are built from a phrase bank up to
 ``text_chars`` characters; keep them short for servers with small message limits.
 
+Why: the public crawl cannot be shipped, yet the importer, the stores and the NLU must be
+measured at its size and with its name overlaps; a seeded generator gives everyone the same file.
+
 With ``names`` (``kg synth --names DIR``: one name per line in ``disease.txt``,
 ``symptom.txt``, ``drug.txt``, ``food.txt``, ``check.txt``, ``department.txt``, such as
 the public entity names in ``../shared/kg_names``) the pools are those real names instead,
@@ -249,7 +252,7 @@ class NameLists:
 
 
 def overlap_names(names: NameLists, aliases: AbstractSet[str] = frozenset()) -> Set[str]:
-    """Disease names that collide with something: also a symptom, a symptom inside them
+    """Disease names that collide with something: also a symptom, a symptom at their start
     (糖尿 in 糖尿病), or another record's alias. A smaller graph keeps them all."""
     symptoms = set(names.symptom)
     out = {d for d in names.disease if d in symptoms or d in aliases}

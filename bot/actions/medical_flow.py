@@ -10,8 +10,9 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
 1. symptoms but no disease named        -> the best-matching diseases        (suggest_diseases)
 2. a disease the graph does not know    -> "still learning", logged           (not_found)
 2b. a message asking two or three graph questions (each c >= deny_threshold) about one disease
-                                        -> one reply per question, each in its band,
-                                           at most one of them a clarify           (answer_each)
+                                        -> one reply per question, each in its band;
+                                           at most one clarify, the other unsure ones
+                                           named to ask again                  (answer_each)
 3. c < deny_threshold, a disease known, the two likeliest question types
    graph questions that together have >= choice_min_mass
                                         -> both readings as buttons           (choose)
@@ -27,6 +28,9 @@ The decision for a question (sub-intent q with confidence c, ``dialogue.yml`` th
 
 ``accept`` and ``deny`` settle a prepared answer (confirm, deny). The graph being down
 gives kg_unavailable and a reconnect on the next message.
+
+Why: the bands decide how sure the bot must be before it answers a patient; keeping the
+whole decision in one module, as plain functions of a turn, makes it readable and testable.
 """
 
 from __future__ import annotations
@@ -93,6 +97,8 @@ def handle_question(turn: Turn) -> None:
 def several_questions(turn: Turn) -> List[Tuple[str, float]]:
     """The graph questions of a message that asks several (糖尿病吃什么药？能治好吗？), each
     at least in the clarify band; empty unless two or more remain."""
+    if len(turn.parsed.values("disease")) > 1:
+        return []  # questions about two diseases: the usual path, about the first one
     asked = [
         (q, c)
         for q, c in turn.parsed.sub_intents
@@ -106,9 +112,16 @@ def answer_each(turn: Turn, questions: List[Tuple[str, float]], disease: str) ->
     confident ones answered, then at most one "您想问的是…吗？" (one answer can wait for 是)."""
     turn.state.use_disease(disease)
     confident = [(q, c) for q, c in questions if c >= turn.settings.accept_threshold]
-    unsure = [(q, c) for q, c in questions if c < turn.settings.accept_threshold][:1]
-    for question, confidence in confident + unsure:
-        answer_in_band(turn, question, confidence, disease, asked=turn.asked())
+    unsure = [(q, c) for q, c in questions if c < turn.settings.accept_threshold]
+    chosen = confident + unsure[:1]
+    for number, (question, confidence) in enumerate(chosen):
+        # the other reading of a disease-or-symptom name once, with the last answer
+        offer = number == len(confident) - 1
+        answer_in_band(turn, question, confidence, disease, asked=turn.asked(), offer_reading=offer)
+    later = [q for q, _ in unsure[1:]]
+    if later and turn.replies and turn.replies[-1].text:  # name what is not answered yet
+        reply = turn.replies[-1]
+        reply.text = f"{reply.text}\n" + render("later_questions.j2", disease=disease, questions=later)
 
 
 def two_readings(turn: Turn) -> Optional[List[str]]:
@@ -214,9 +227,15 @@ def ask_for_disease(turn: Turn, question: Optional[str], confidence: float, aske
 
 
 def answer_in_band(
-    turn: Turn, question: str, confidence: float, disease: str, asked: Optional[Dict[str, Any]]
+    turn: Turn,
+    question: str,
+    confidence: float,
+    disease: str,
+    asked: Optional[Dict[str, Any]],
+    offer_reading: bool = True,
 ) -> None:
-    """Answer at once (c >= accept_threshold) or prepare the answer and ask to confirm."""
+    """Answer at once (c >= accept_threshold) or prepare the answer and ask to confirm;
+    ``offer_reading``: add the symptom reading's button to an answer (once per turn)."""
     answer = _ask_graph(turn, question, disease, confidence)
     if answer is None:
         return
@@ -239,7 +258,7 @@ def answer_in_band(
             departments=departments,
             fields=answer.fields,
         )
-        symptom = readings.symptom_offer(turn.parsed, disease)
+        symptom = readings.symptom_offer(turn.parsed, disease) if offer_reading else None
         if symptom:  # 头痛怎么治疗 answered from the disease entry; the symptom reading on a button
             offer = readings.symptom_question(symptom)
             reply.text = (

@@ -5,6 +5,9 @@ The contract (``tracker.latest_message``): ``intent {name, confidence}``, ``sub_
 (one ``{name, confidence, start, end, text}`` per question when it asks several) and entities with ``entity``, ``value`` (the graph's canonical name),
 ``text``, ``confidence_entity`` and ``linked`` (False when the entity linker found no
 graph node for the mention).
+
+Why: the actions read the NLU's output in one place, defensively (a tracker may hold a
+message from a client or an older model), so the dialogue code sees typed fields only.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ def parse_latest(tracker: Tracker) -> ParsedMessage:
         intent_confidence=float(intent.get("confidence") or 0.0),
         sub_intent=sub.get("name"),
         sub_intent_confidence=float(sub.get("confidence") or 0.0),
-        entities=list(latest.get("entities") or []),
+        entities=[e for e in latest.get("entities") or [] if isinstance(e, dict)],
         sub_intent_ranking=_ranking(latest.get("sub_intent_ranking")),
         sub_intents=_questions(latest.get("sub_intents")),
     )
@@ -120,11 +123,4 @@ def _questions(raw: Any) -> List[Tuple[str, float]]:
 
 def _ranking(raw: Any) -> List[Tuple[str, float]]:
     """``[{"name", "confidence"}, ...]`` as (name, confidence) pairs, likeliest first; bad entries dropped."""
-    out: List[Tuple[str, float]] = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            try:
-                out.append((item["name"], float(item.get("confidence") or 0.0)))
-            except (TypeError, ValueError):
-                continue
-    return sorted(out, key=lambda pair: -pair[1])
+    return sorted(_questions(raw), key=lambda pair: -pair[1])

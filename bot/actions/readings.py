@@ -44,6 +44,17 @@ PERSONAL_CUES = ("什么病", "啥病", "什么疾病", "怎么回事", "咋回�
 # Sub-intents that ask whether a disease shows a symptom (骨折会肿胀吗): other symptoms then
 # belong to the disease's question, not to a list of complaints.
 ABOUT_SYMPTOMS = ("symptom", "complication")
+# Openings in which 我 is the one asking, not the one with the complaint.
+POLITE_OPENINGS = (
+    "我想问一下",
+    "我想问问",
+    "我想问",
+    "我想知道",
+    "我想了解",
+    "我想咨询",
+    "我问一下",
+    "我问下",
+)
 # A person who has the complaint ...
 PERSON_CUES = (
     "我",
@@ -90,6 +101,8 @@ def _has_any(text: str, cues: tuple) -> bool:
 def describes_complaints(parsed: ParsedMessage) -> bool:
     """Whether the message describes complaints rather than asks about a named disease."""
     text = parsed.text
+    for polite in POLITE_OPENINGS:  # 我想问头痛吃什么药: the asker, not a patient with complaints
+        text = text.replace(polite, "")
     if parsed.values("symptom") and parsed.sub_intent not in ABOUT_SYMPTOMS:
         return True
     if _has_any(text, COMPLAINT_CUES):
@@ -97,10 +110,13 @@ def describes_complaints(parsed: ParsedMessage) -> bool:
     return _has_any(text, PERSON_CUES) and (_has_any(text, TIME_CUES) or _has_any(text, PERSONAL_CUES))
 
 
-def _is_dual(entity: Dict[str, Any]) -> bool:
+def _is_dual(entity: Any) -> bool:
+    if not isinstance(entity, dict):
+        return False
     also = entity.get(ALSO)
     return (
         entity.get("entity") == "disease"
+        and isinstance(entity.get("value"), str)
         and entity.get("linked") is True
         and isinstance(also, dict)
         and also.get("entity") == "symptom"

@@ -1,4 +1,8 @@
-"""``python -m bot bench parse | conversation | turns | load | kg-update | hospital``: measurements (``tools/bench/``)."""
+"""``python -m bot bench parse | conversation | turns | load | kg-update | hospital``: measurements (``tools/bench/``).
+
+Why: every figure in the README comes from a command anyone can rerun; this module only
+parses their arguments, the measuring lives in ``tools/bench/``.
+"""
 
 from __future__ import annotations
 

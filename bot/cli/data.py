@@ -50,7 +50,7 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_import_csv)
     p = data.add_parser(
         "generate",
-        help="expand nlu_source/ templates into data/nlu and tests/nlu",
+        help="expand nlu_source/ templates into data/nlu, tests/nlu and tests/nlu_realistic",
         add_help=False,
         prefix_chars="+",
     )

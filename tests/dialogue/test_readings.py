@@ -109,3 +109,21 @@ def test_a_named_disease_keeps_the_topic(chat):
     [reply] = chat.say(text, sub_intent="symptom", confidence=0.95, entities=entities)
     assert reply["custom"]["strategy"] == "answer" and reply["custom"]["disease"] == "更年期综合征"
     assert not reply.get("buttons")
+
+
+def test_odd_entities_never_break_the_reading():
+    broken = [
+        "not a dict",
+        {"entity": "disease", "linked": True, "also": {"entity": "symptom", "value": "失眠"}},  # no value
+        {"entity": "disease", "value": "失眠", "linked": True, "also": "symptom"},
+        {"entity": "disease", "value": "失眠", "linked": True, "also": {"entity": "symptom", "value": 3}},
+    ]
+    message = ParsedMessage(
+        "我最近老是失眠", "diagnosis", 0.99, "treatment", 0.9, [e for e in broken if isinstance(e, dict)]
+    )
+    assert readings.resolve(message).values("symptom") == []
+    assert not any(readings._is_dual(e) for e in broken)
+
+
+def test_the_asker_is_not_the_patient():
+    assert readings.resolve(parsed("我想问失眠晚上吃什么药")).values("disease") == ["失眠"]

@@ -59,3 +59,41 @@ def test_one_graph_question_left_is_the_usual_path(chat):
         questions=[("treatment", 0.9), ("other", 0.8)],
     )
     assert [r["custom"]["strategy"] for r in replies] == ["answer"]
+
+
+def test_questions_about_two_diseases_take_the_usual_path(chat):
+    replies = chat.say(
+        "糖尿病吃什么药？高血压能治好吗？",
+        sub_intent="treatment",
+        confidence=0.9,
+        diseases=["糖尿病", "高血压"],
+        questions=[("treatment", 0.9), ("cure_rate", 0.9)],
+    )
+    assert [(r["custom"]["strategy"], r["custom"]["disease"]) for r in replies] == [("answer", "糖尿病")]
+
+
+def test_unsure_questions_beyond_one_clarify_are_named(chat):
+    replies = chat.say(
+        "胃炎会传染吗，要挂什么科，吃什么好",
+        sub_intent="infectivity",
+        confidence=0.5,
+        diseases=["胃炎"],
+        questions=[("infectivity", 0.6), ("department", 0.6), ("taboo", 0.6)],
+    )
+    assert [r["custom"]["strategy"] for r in replies] == ["clarify"]
+    assert "就诊科室" in replies[0]["text"] and "饮食禁忌" in replies[0]["text"]
+
+
+def test_the_other_reading_is_offered_once(chat):
+    from .test_readings import dual
+
+    text = "失眠怎么治疗？能治好吗？"
+    replies = chat.say(
+        text,
+        sub_intent="treatment",
+        confidence=0.9,
+        entities=[dual("失眠", text)],
+        questions=[("treatment", 0.95), ("cure_rate", 0.9)],
+    )
+    assert [r["custom"]["strategy"] for r in replies] == ["answer", "answer"]
+    assert [bool(r.get("buttons")) for r in replies] == [False, True]

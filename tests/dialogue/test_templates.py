@@ -20,6 +20,10 @@ CONTEXTS = {
         dict(disease="糖尿病", readings=[a, b]) for a in QUESTION_TYPES for b in QUESTION_TYPES if a != b
     ],
     "reading_question.j2": [dict(disease="糖尿病", question=q) for q in QUESTION_TYPES],
+    "later_questions.j2": [
+        dict(disease="胃炎", questions=["taboo"]),
+        dict(disease="胃炎", questions=["taboo", "check"]),
+    ],
     "reading_offer.j2": [
         dict(symptom="头痛", disease="头痛", question="头痛可能是哪些疾病引起的"),
         dict(symptom=None, disease="失眠", question="失眠怎么治疗"),

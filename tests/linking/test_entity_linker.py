@@ -285,3 +285,22 @@ def test_scan_never_swallows_an_exact_mention(linker):
     ]
     out = run(linker, text, entities)
     assert [(e["text"], e["value"]) for e in out if e["entity"] == "disease"] == [("感冒", "感冒")]
+
+
+def test_a_scan_hit_never_swallows_an_exact_name_of_its_own_type(kg_path, tmp_path):
+    # 感冒症 (a learnt synonym of 感冒) sounds like 感冒怎: the exact 感冒 stays.
+    message = Message(
+        data={
+            "text": "感冒症怎么办",
+            "intent": "diagnosis",
+            "entities": [{"entity": "disease", "start": 0, "end": 3, "value": "感冒"}],
+        }
+    )
+    config, storage, resource = train_linker(kg_path, tmp_path, TrainingData([message]))
+    loaded = EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
+    text = "感冒怎么预防"
+    exact = {
+        **mention(text, "感冒", "disease", extractor="AhoCorasickExtractor", confidence=1.0),
+        "linked": True,
+    }
+    assert [(e["text"], e["value"]) for e in run(loaded, text, [exact])] == [("感冒", "感冒")]

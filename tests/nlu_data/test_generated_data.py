@@ -1,4 +1,5 @@
-"""Checks for the generated NLU data (data/nlu/*.yml train, tests/nlu/*.yml test).
+"""Checks for the generated NLU data (data/nlu/*.yml train, tests/nlu/*.yml test,
+tests/nlu_realistic/diagnosis.yml the realistic test split).
 
 Regenerate with ``python -m tools.nlu_data`` (or ``python -m bot data generate``) after
 editing ``nlu_source/`` or ``data/kg/``.
@@ -22,20 +23,23 @@ from tools import nlu_data
 from tools.nlu_data.graph import FILLED_ENTITY_TYPES as ENTITY_TYPES
 from tools.nlu_data.graph import KG
 from tools.nlu_data.render import HEADER
+from tools.nlu_data.split import REALISTIC_TEST_FRACTION
 from tools.nlu_data.templates import load_sources
 
 TRAIN_DIR = PROJECT_ROOT / "data" / "nlu"
 TEST_DIR = PROJECT_ROOT / "tests" / "nlu"
+REALISTIC_DIR = PROJECT_ROOT / "tests" / "nlu_realistic"
 FILES = ("smalltalk.yml", "diagnosis.yml")
+REALISTIC_FILES = ("diagnosis.yml",)
 REGENERATE = "python -m tools.nlu_data"
 
 
-def _load(directory: Path):
+def _load(directory: Path, files=FILES):
     from rasa.shared.nlu.training_data.loading import load_data
 
     messages = []
     synonyms = {}
-    for name in FILES:
+    for name in files:
         path = directory / name
         assert path.is_file(), f"{path} missing: run {REGENERATE}"
         data = load_data(str(path))
@@ -52,6 +56,11 @@ def train():
 @pytest.fixture(scope="module")
 def test():
     return _load(TEST_DIR)
+
+
+@pytest.fixture(scope="module")
+def realistic():
+    return _load(REALISTIC_DIR, REALISTIC_FILES)
 
 
 def _label(message):
@@ -76,6 +85,24 @@ def test_header_and_version():
             text = (directory / name).read_text(encoding="utf-8")
             assert text.startswith(HEADER), name
             assert yaml.safe_load(text)["version"] == "3.1"
+    text = (REALISTIC_DIR / "diagnosis.yml").read_text(encoding="utf-8")
+    assert text.startswith(HEADER)
+    assert yaml.safe_load(text)["version"] == "3.1"
+
+
+def test_realistic_split(realistic, train, test):
+    """Every sub-intent is in the realistic test split, none of its sentence keys is in
+    training or in tests/nlu, and no text has two labels."""
+    messages, _ = realistic
+    assert {m.get("intent") for m in messages} == {MEDICAL_INTENT}
+    assert {_label(m) for m in messages} == set(SUB_INTENTS)
+    keys = {sentence_key(m.get("text")) for m in messages}
+    assert not keys & {sentence_key(m.get("text")) for m in train[0]}
+    assert not keys & {sentence_key(m.get("text")) for m in test[0]}
+    labels = collections.defaultdict(set)
+    for m in messages + train[0]:
+        labels[m.get("text")].add(_label(m))
+    assert not {t: ls for t, ls in labels.items() if len(ls) > 1}
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -161,17 +188,33 @@ def test_source_templates():
         minimum = 45 if sf.intent == MEDICAL_INTENT else 70
         assert len(set(sf.templates)) >= minimum, (sf.path.name, len(sf.templates))
         assert sf.test_templates and sf.test_templates < set(sf.templates)
+    realistic = load_sources(PROJECT_ROOT / "nlu_source" / "realistic", REALISTIC_TEST_FRACTION)
+    assert {sf.sub_intent for sf in realistic} == set(SUB_INTENTS)
+    for sf in realistic:
+        assert sf.intent == MEDICAL_INTENT and len(sf.templates) >= 15, (sf.path.name, len(sf.templates))
+        assert sf.test_templates and sf.test_templates < set(sf.templates)
 
 
 def _generate(tmp: Path, seed: int = 42):
     with redirect_stdout(io.StringIO()):
         rc = nlu_data.main(
-            ["--seed", str(seed), "--out", str(tmp / "train"), "--test-out", str(tmp / "test")]
+            [
+                "--seed",
+                str(seed),
+                "--out",
+                str(tmp / "train"),
+                "--test-out",
+                str(tmp / "test"),
+                "--realistic-test-out",
+                str(tmp / "realistic"),
+            ]
         )
     assert rc == 0
-    return {
+    out = {
         f"{split}/{name}": (tmp / split / name).read_bytes() for split in ("train", "test") for name in FILES
     }
+    out.update({f"realistic/{name}": (tmp / "realistic" / name).read_bytes() for name in REALISTIC_FILES})
+    return out
 
 
 def test_regeneration_is_byte_identical(tmp_path):
@@ -183,7 +226,10 @@ def test_regeneration_is_byte_identical(tmp_path):
         for split, directory in (("train", TRAIN_DIR), ("test", TEST_DIR))
         for name in FILES
     }
-    assert first == committed, f"data/nlu or tests/nlu is stale: rerun {REGENERATE} (seed 42)"
+    committed.update({f"realistic/{name}": (REALISTIC_DIR / name).read_bytes() for name in REALISTIC_FILES})
+    assert first == committed, (
+        f"data/nlu, tests/nlu or tests/nlu_realistic is stale: rerun {REGENERATE} (seed 42)"
+    )
 
 
 def test_other_seed_changes_fillers_not_split(tmp_path):

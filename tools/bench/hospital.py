@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from core.paths import PROJECT_ROOT
 from tools.bench.parse import percentile
 
 WARM_UP = 20
@@ -121,7 +122,7 @@ def build_stores(root: Path, names: Path, seed: int, progress: bool) -> Dict[str
     from kg_queries.importer import import_files
     from tools.kg_synth import NameLists, write_file
 
-    base = sorted((Path("data") / "kg").glob("*.json"))
+    base = sorted((PROJECT_ROOT / "data" / "kg").glob("*.json"))
     hospital_file = root / "hospital.jsonl"
     write_file(
         hospital_file, diseases=None, seed=seed, progress=progress, names=NameLists.read(names), base=base

@@ -2,7 +2,8 @@
 
 The hand-written templates in ``nlu_source/*.yml`` are filled with the graph's names
 (``data/kg/*.json``) into Rasa 3 YAML under ``data/nlu/`` (train) and ``tests/nlu/``
-(held-out test). One job per module:
+(held-out test); the realistic templates of ``nlu_source/realistic/`` add to training
+and have their own test split, ``tests/nlu_realistic/``. One job per module:
 
 ``text``       name cleaning, entity markup, stable hash
 ``graph``      the names, read through ``kg_queries.records``
@@ -15,6 +16,9 @@ The hand-written templates in ``nlu_source/*.yml`` are filled with the graph's n
 ``render``     Rasa YAML output
 ``generate``   the whole run and its summary
 ``cli``        ``main(argv) -> int``
+
+Why: no labelled patient data may be shipped, so the training and test sentences are
+written by us as templates and expanded reproducibly, with the splits kept apart by construction.
 """
 
 from tools.nlu_data.cli import main

@@ -2,7 +2,9 @@
 
 Why: every block gets about the same number of examples (``TARGETS``) however many
 templates it has; templates are cycled, varied and refilled until the target is met or
-no template yields a new sentence. Each block and split has its own seeded
+no template yields a new sentence. A realistic block (``nlu_source/realistic/``) gets
+``REALISTIC_PER_TEMPLATE`` examples per template instead, so its share follows its
+template count, like real traffic. Each block and split has its own seeded
 ``random.Random``, so one block's change does not reshuffle the others.
 """
 
@@ -23,6 +25,8 @@ from tools.nlu_data.variation import vary_diagnosis, vary_smalltalk
 DIAGNOSIS, SMALLTALK = "diagnosis", "smalltalk"  # the two output files' kinds
 # (train, test) targets of distinct examples per block
 TARGETS = {DIAGNOSIS: (400, 90), SMALLTALK: (260, 56)}
+# (train, test) examples per template of a realistic block
+REALISTIC_PER_TEMPLATE = (3, 2)
 MAX_ROUNDS = 500
 ATTEMPTS_PER_TEMPLATE = 6
 VARY_DIAGNOSIS_PROB = 0.35
@@ -34,6 +38,7 @@ class Block:
     train_templates: List[str] = field(default_factory=list)
     test_templates: List[str] = field(default_factory=list)
     examples: Dict[str, List[Example]] = field(default_factory=lambda: {"train": [], "test": []})
+    realistic: bool = False
 
     @property
     def kind(self) -> str:
@@ -45,11 +50,12 @@ def block_order() -> List[BlockKey]:
     return [(i, None) for i in CONVERSATION_INTENTS] + [(MEDICAL_INTENT, s) for s in SUB_INTENTS]
 
 
-def build_blocks(sources: List[SourceFile]) -> List[Block]:
+def build_blocks(sources: List[SourceFile], realistic: bool = False) -> List[Block]:
     """One block per (intent, sub-intent), templates of several files merged."""
     by_key: Dict[BlockKey, Block] = {}
     for sf in sources:
-        block = by_key.setdefault((sf.intent, sf.sub_intent), Block((sf.intent, sf.sub_intent)))
+        key = (sf.intent, sf.sub_intent)
+        block = by_key.setdefault(key, Block(key, realistic=realistic))
         for t in sf.templates:
             target = block.test_templates if t in sf.test_templates else block.train_templates
             if t not in block.train_templates and t not in block.test_templates:
@@ -68,8 +74,13 @@ class Generator:
 
     def expand(self, block: Block, split: str) -> None:
         templates = block.train_templates if split == "train" else block.test_templates
-        target = TARGETS[block.kind][0 if split == "train" else 1]
-        rng = random.Random(f"{self.seed}/{split}/{block.key[0]}/{block.key[1]}")
+        i = 0 if split == "train" else 1
+        if block.realistic:
+            target = len(templates) * REALISTIC_PER_TEMPLATE[i]
+            rng = random.Random(f"{self.seed}/{split}/realistic/{block.key[0]}/{block.key[1]}")
+        else:
+            target = TARGETS[block.kind][i]
+            rng = random.Random(f"{self.seed}/{split}/{block.key[0]}/{block.key[1]}")
         filler = Filler(self.kg, split, rng, self.homophones)
         diagnosis = block.kind == DIAGNOSIS
         out = block.examples[split]

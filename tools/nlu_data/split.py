@@ -5,7 +5,8 @@ Why: the test split measures generalisation, so it must hold sentences the model
 saw. Three guarantees, all deterministic (stable hashes, independent of the seed and of
 ``PYTHONHASHSEED``):
 
-* ~20 % of each source file's templates are test-only (chosen by template text);
+* ~20 % of each source file's templates are test-only (chosen by template text; 25 % of
+  the realistic ones of ``nlu_source/realistic/``, whose test split is ``tests/nlu_realistic``);
 * ~15 % of the diseases are held out: only test sentences mention them;
 * no sentence key (:func:`core.normalise.sentence_key`: case, spacing and punctuation
   folded) belongs to two splits or two labels; train is generated first, so a test
@@ -20,6 +21,7 @@ from core.normalise import sentence_key
 from tools.nlu_data.text import stable_hash
 
 TEST_TEMPLATE_FRACTION = 0.20
+REALISTIC_TEST_FRACTION = 0.25
 HOLDOUT_DISEASE_FRACTION = 0.15
 HOLDOUT_IN_TEST_PROB = 0.5  # share of test disease slots filled with held-out names
 SPLITS: Tuple[str, ...] = ("train", "test")  # in generation order: train first
@@ -27,11 +29,11 @@ SPLITS: Tuple[str, ...] = ("train", "test")  # in generation order: train first
 BlockKey = Tuple[str, Optional[str]]
 
 
-def split_templates(templates: Sequence[str]) -> Set[str]:
-    """Stable choice of ~TEST_TEMPLATE_FRACTION of the templates for the test split."""
+def split_templates(templates: Sequence[str], fraction: float = TEST_TEMPLATE_FRACTION) -> Set[str]:
+    """Stable choice of ~``fraction`` of the templates for the test split."""
     if len(templates) < 3:
         return set()
-    n_test = max(1, round(len(templates) * TEST_TEMPLATE_FRACTION))
+    n_test = max(1, round(len(templates) * fraction))
     ranked = sorted(templates, key=lambda t: (stable_hash(t, "template-split"), t))
     return set(ranked[:n_test])
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Set
 import yaml
 
 from core.vocabulary import DISEASE, MAIN_INTENTS, MEDICAL_INTENT, SUB_INTENTS, SYMPTOM
-from tools.nlu_data.split import split_templates
+from tools.nlu_data.split import TEST_TEMPLATE_FRACTION, split_templates
 from tools.nlu_data.text import PLACEHOLDER_RE, clean_chars
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,8 @@ def clean_template(raw: object, where: str) -> Optional[str]:
     return text or None
 
 
-def read_source(path: Path) -> Optional[SourceFile]:
-    """One source file, or None when it is unusable (logged)."""
+def read_source(path: Path, fraction: float = TEST_TEMPLATE_FRACTION) -> Optional[SourceFile]:
+    """One source file (``fraction`` of its templates test-only), or None when it is unusable (logged)."""
     where = path.name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -107,13 +107,15 @@ def read_source(path: Path) -> Optional[SourceFile]:
     if not templates:
         logger.warning("%s: no templates; file skipped", where)
         return None
-    return SourceFile(path, intent, sub, templates, split_templates(templates))
+    return SourceFile(path, intent, sub, templates, split_templates(templates, fraction))
 
 
-def load_sources(source_dir: Path) -> List[SourceFile]:
-    """Every usable source file of ``source_dir`` (``*.yml`` then ``*.yaml``, sorted)."""
+def load_sources(source_dir: Path, fraction: float = TEST_TEMPLATE_FRACTION) -> List[SourceFile]:
+    """Every usable source file of ``source_dir`` (``*.yml`` then ``*.yaml``, sorted; not recursive)."""
+    if not source_dir.is_dir():
+        return []
     paths = sorted(source_dir.glob("*.yml")) + sorted(source_dir.glob("*.yaml"))
-    return [sf for sf in map(read_source, paths) if sf is not None]
+    return [sf for sf in (read_source(p, fraction) for p in paths) if sf is not None]
 
 
 def literal_text(sources: List[SourceFile]) -> List[str]:
