@@ -40,7 +40,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from bot.actions import kg_access, readings
 from bot.actions.payload import CLARIFY_BUTTONS
-from bot.actions.turn import Turn
+from bot.actions.turn import Reply, Turn
 from bot.render import render
 from kg_queries.questions import QUESTION_TYPES, Answer
 from kg_queries.store import KGUnavailableError
@@ -78,9 +78,9 @@ def handle_question(turn: Turn) -> None:
     if named and (confidence < cfg.deny_threshold or question not in QUESTION_TYPES):
         state.use_disease(named[0])  # (= disease) the topic is clear even when the question is not
     if confidence < cfg.deny_threshold:
-        readings = two_readings(turn)
-        if disease and readings:
-            offer_readings(turn, disease, readings)
+        choice = two_readings(turn) if disease else None
+        if choice and disease:
+            offer_readings(turn, disease, choice)
         else:
             turn.say("deny", "low_confidence.j2", question=question, disease=disease)
         return
@@ -260,13 +260,7 @@ def answer_in_band(
         )
         symptom = readings.symptom_offer(turn.parsed, disease) if offer_reading else None
         if symptom:  # 头痛怎么治疗 answered from the disease entry; the symptom reading on a button
-            offer = readings.symptom_question(symptom)
-            reply.text = (
-                (reply.text or "")
-                + "\n"
-                + render("reading_offer.j2", symptom=symptom, disease=disease, question=offer)
-            )
-            reply.buttons = [readings.button(offer)]
+            _offer_other_reading(reply, readings.symptom_question(symptom), symptom=symptom, disease=disease)
         return
     turn.state.pending_answer = {
         "question": question,
@@ -321,12 +315,15 @@ def suggest_diseases(turn: Turn, symptoms: List[str]) -> None:
     ):
         # 我失眠好几天了怎么办 read as a complaint; the disease entry's answer on a button
         offer = render("reading_question.j2", question=question, disease=disease)
-        reply.text = (
-            (reply.text or "")
-            + "\n"
-            + render("reading_offer.j2", symptom=None, disease=disease, question=offer)
-        )
-        reply.buttons = [readings.button(offer)]
+        _offer_other_reading(reply, offer, symptom=None, disease=disease)
+
+
+def _offer_other_reading(reply: Reply, question: str, symptom: Optional[str], disease: str) -> None:
+    """Append the other reading of a disease-or-symptom name to ``reply``, with a button
+    that asks ``question`` (``bot/actions/readings.py``)."""
+    note = render("reading_offer.j2", symptom=symptom, disease=disease, question=question)
+    reply.text = f"{reply.text or ''}\n{note}"
+    reply.buttons = [readings.button(question)]
 
 
 # -- the graph ---------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import bot.actions as actions_package
 from bot import render, responses
 from bot.actions import kg_access
 from bot.actions.payload import STRATEGIES
@@ -21,6 +20,7 @@ from kg_queries import records
 from kg_queries.embedded_store import EmbeddedStore
 from kg_queries.questions import KnowledgeGraph
 from kg_queries.store import GraphStore, KGUnavailableError
+from tools.eval.strategies import action_instances, rule_routes
 
 KG_FILES = sorted((PROJECT_ROOT / "data" / "kg").glob("*.json"))
 PAYLOAD_KEYS = {"strategy", "intent", "sub_intent", "confidence", "disease", "items", "departments"}
@@ -37,18 +37,8 @@ def shown_texts(message: Dict[str, Any]) -> List[str]:
     return responses.texts(message["response"], **variables)
 
 
-def rule_actions() -> Dict[str, str]:
-    """intent -> action, read from data/rules.yml (so the tests route like the bot does)."""
-    raw = yaml.safe_load((PROJECT_ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))
-    routes = {}
-    for rule in raw["rules"]:
-        steps = rule["steps"]
-        routes[steps[0]["intent"]] = steps[1]["action"]
-    return routes
-
-
-ACTIONS = {cls().name(): cls() for cls in (getattr(actions_package, n) for n in actions_package.__all__)}
-ROUTES = rule_actions()
+ACTIONS = action_instances()
+ROUTES = rule_routes()
 
 
 class DownStore(GraphStore):

@@ -30,14 +30,19 @@ def rule_routes() -> Dict[str, str]:
     return routes
 
 
+def action_instances() -> Dict[str, Any]:
+    """action name -> an instance of every action the action server serves."""
+    import bot.actions as actions
+
+    return {cls().name(): cls() for cls in (getattr(actions, n) for n in actions.__all__)}
+
+
 def first_strategies(parses: Sequence[Dict[str, Any]]) -> List[str]:
     """The strategy of the first reply to each parse, each in a conversation of its own."""
     from rasa_sdk import Tracker
     from rasa_sdk.executor import CollectingDispatcher
 
-    import bot.actions as actions
-
-    instances = {cls().name(): cls() for cls in (getattr(actions, n) for n in actions.__all__)}
+    instances = action_instances()
     routes = rule_routes()
     out: List[str] = []
     with tempfile.TemporaryDirectory(prefix="eval-strategies-") as tmp:
