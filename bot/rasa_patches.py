@@ -1,4 +1,5 @@
-"""One fix to Rasa 3.6's use of jsonschema, installed in every Rasa process this project starts.
+"""Two fixes to Rasa 3.6, installed in every Rasa process this project starts: its use of
+jsonschema (below) and its prediction graph's scheduler (``bot/graph_runner.py``).
 
 Why: ``jsonschema.validate(instance, schema)`` checks the *schema* against its meta-schema
 and builds a new validator on every call. Rasa 3.6 calls it with constant schemas on hot
@@ -62,9 +63,15 @@ def cached_validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **k
 
 
 def install() -> None:
-    """Replace ``jsonschema.validate`` in this process (idempotent)."""
+    """Replace ``jsonschema.validate`` in this process, and serve models with the sequential
+    graph runner (``bot/graph_runner.py``) (idempotent)."""
+    from bot import graph_runner
+
     jsonschema.validate = cached_validate
+    graph_runner.install()
 
 
 def installed() -> bool:
-    return jsonschema.validate is cached_validate
+    from bot import graph_runner
+
+    return jsonschema.validate is cached_validate and graph_runner.installed()

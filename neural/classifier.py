@@ -29,6 +29,10 @@ from neural.training import FitResult, fit
 
 logger = logging.getLogger(__name__)
 
+# Up to this many texts (a message and its question clauses at serving time) run one by one
+# through onnxruntime, unpadded; larger batches (training, evaluation) go padded through torch.
+ONNX_ROWS = 8
+
 
 class TextClassifierComponent(NeuralComponent):
     """A ``NeuralComponent`` whose network maps ``(input_ids, attention_mask)`` to logits."""
@@ -192,6 +196,11 @@ class TextClassifierComponent(NeuralComponent):
             spans if self.config["mask_entities"] and spans is not None else [None] * len(texts)
         )
         network, tokenizer = self._trained_network(), self._trained_tokenizer()
+        if network.uses_onnx and len(texts) <= ONNX_ROWS:
+            # a message and its question clauses: each unpadded through onnxruntime, which is
+            # several times faster than one padded batch through eager torch (the same scores)
+            rows = [tokenizer.pad([self.encode(t, s)]) for t, s in zip(texts, per_text)]
+            return torch.cat([network.infer(ids, mask) for ids, mask in rows])
         out = []
         for i in range(0, len(texts), batch_size):
             ids, mask = tokenizer.pad(

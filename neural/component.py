@@ -90,6 +90,10 @@ class NeuralComponent(GraphComponent):
             # Threads per message at inference: the onnxruntime session's (0: one) and, when set,
             # torch's (the eager fallback, the CRF's decoding).
             "inference_threads": 0,
+            # Weights of the onnxruntime graph at inference: int8 (dynamic quantisation, about
+            # 1.5x faster; NLU figures within noise, README "Speed") or fp32. Applied at load:
+            # the trained model keeps the fp32 graph, so switching needs no retraining.
+            "inference_precision": "int8",
         }
 
     def __init__(
@@ -118,6 +122,7 @@ class NeuralComponent(GraphComponent):
         )
         checks.at_least_one(config, name, "max_length", "epochs", "batch_size")
         checks.not_negative(config, name, "learning_rate", "weight_decay", "patience", "inference_threads")
+        checks.known(name, "inference_precision", [config["inference_precision"]], onnx_inference.PRECISIONS)
 
     @classmethod
     def create(
@@ -263,7 +268,12 @@ class NeuralComponent(GraphComponent):
         threads = int(config.get("inference_threads") or 0)
         if threads:
             torch.set_num_threads(threads)
-        component.network = network.prepare_inference(tokenizer.max_length, onnx_model, threads)
+        component.network = network.prepare_inference(
+            tokenizer.max_length,
+            onnx_model,
+            threads,
+            onnx_inference.precision_setting(component.config["inference_precision"]),
+        )
         return component
 
     @property

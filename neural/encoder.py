@@ -151,11 +151,12 @@ class EncoderNetwork(torch.nn.Module):
             return self(input_ids, attention_mask)
 
     def prepare_inference(
-        self, max_length: int, onnx_model: Optional[bytes] = None, threads: int = 0
+        self, max_length: int, onnx_model: Optional[bytes] = None, threads: int = 0, precision: str = "int8"
     ) -> EncoderNetwork:
-        """Eval mode and the onnxruntime session (of the persisted ``onnx_model``, else exported now)."""
+        """Eval mode and the onnxruntime session (of the persisted ``onnx_model``, else exported
+        now; fused, and with int8 weights unless ``precision`` is ``fp32``)."""
         self.eval()
-        self.__dict__["_onnx"] = session_for(self, max_length, onnx_model, threads)
+        self.__dict__["_onnx"] = session_for(self, max_length, onnx_model, threads, precision)
         return self
 
     @property

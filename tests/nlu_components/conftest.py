@@ -66,6 +66,9 @@ TINY: Dict[str, Any] = {
     "patience": 10,
     "dev_fraction": 0.0,
     "char_dropout": 0.0,
+    # full precision, so the onnxruntime path can be checked against torch exactly; the int8
+    # default has its own tests (test_onnx_inference.py)
+    "inference_precision": "fp32",
 }
 
 

@@ -1,4 +1,5 @@
-"""The onnxruntime path (neural/onnx_inference.py) scores exactly as the torch network does."""
+"""The onnxruntime path (neural/onnx_inference.py) scores exactly as the torch network does
+(fused, full precision), and within a few hundredths with int8 weights."""
 
 import logging
 
@@ -26,10 +27,12 @@ def eager(network):
     return network
 
 
-def onnx_then_torch(loaded, answer):
+def onnx_then_torch(loaded, answer, steps=("fusion",)):
     """``answer(text)`` for each of TEXTS, one message at a time: through onnxruntime (the
-    loaded component must use it), then with the session switched off (eager torch)."""
+    loaded component must use it, with the load-time ``steps`` applied), then with the
+    session switched off (eager torch)."""
     assert loaded.network.uses_onnx
+    assert loaded.network._onnx.steps == steps
     with_onnx = [answer(t) for t in TEXTS]
     eager(loaded.network)
     return with_onnx, [answer(t) for t in TEXTS]
@@ -93,3 +96,50 @@ def test_a_graph_that_disagrees_with_torch_is_not_used(training_data, storage, c
         network.out.bias.add_(1.0)  # torch now answers differently from the exported graph
     with pytest.raises(ValueError, match="disagrees"):
         runner.verify(network, 16)
+
+
+# int8 needs some width: with 32 hidden units one quantisation step is a large share of a weight
+INT8_SIZE = {"hidden_size": 128, "intermediate_size": 256, "num_heads": 4, "inference_precision": "int8"}
+
+
+def test_int8_weights_score_close_to_torch(training_data, storage, context):
+    config = tiny_config(TinyBertRnnClassifier, epochs=2, rnn_hidden=16, **INT8_SIZE)
+    _, loaded = train_and_load(TinyBertRnnClassifier, config, training_data, storage, context)
+    with_onnx, with_torch = onnx_then_torch(
+        loaded, lambda t: loaded.predict([t])[0], steps=("fusion", "int8 weights")
+    )
+    moved = max(abs(o[k] - t[k]) for o, t in zip(with_onnx, with_torch) for k in o)
+    assert 0 < moved < 0.05  # quantised (not the same numbers), and close
+
+
+def test_a_failing_step_keeps_the_graph_of_the_step_before(
+    training_data, storage, context, caplog, monkeypatch
+):
+    def broken(model):
+        raise RuntimeError("no quantiser here")
+
+    monkeypatch.setattr(onnx_inference, "quantise", broken)
+    config = tiny_config(TinyBertRnnClassifier, epochs=1, rnn_hidden=8, **INT8_SIZE)
+    with caplog.at_level(logging.WARNING, logger="neural.onnx_inference"):
+        trained, loaded = train_and_load(TinyBertRnnClassifier, config, training_data, storage, context)
+    assert loaded.network._onnx.steps == ("fusion",)
+    assert "int8 weights not applied" in caplog.text
+    assert loaded.predict(["你好"])[0] == pytest.approx(trained.predict(["你好"])[0], abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("environment", "configured", "expected"),
+    [("fp32", "int8", "fp32"), ("INT8 ", "fp32", "int8"), ("", "int8", "int8"), ("fp16", "int8", "int8")],
+)
+def test_precision_from_the_environment(environment, configured, expected, monkeypatch):
+    monkeypatch.setenv(onnx_inference.ENV_PRECISION, environment)
+    assert onnx_inference.precision_setting(configured) == expected
+
+
+def test_an_unknown_precision_is_refused(storage):
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.exceptions import InvalidConfigException
+
+    config = tiny_config(TinyBertRnnClassifier, inference_precision="fp16")
+    with pytest.raises(InvalidConfigException, match="inference_precision"):
+        TinyBertRnnClassifier(config, storage, Resource("x"))

@@ -32,6 +32,20 @@ def agent():
 
 
 @pytest.mark.slow
+def test_every_encoder_serves_its_fused_int8_graph(agent):
+    """The default precision reaches the trained model: a graph that fails its check falls back
+    to a slower one with only a warning, so this is where that would show."""
+    networks = {
+        name: node._component.network
+        for name, node in agent.processor.graph_runner._instantiated_nodes.items()
+        if getattr(getattr(node, "_component", None), "network", None) is not None
+    }
+    assert len(networks) == 3, sorted(networks)
+    for name, network in networks.items():
+        assert network.uses_onnx and network._onnx.steps == ("fusion", "int8 weights"), name
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("text,intent,sub_intent,disease", CASES)
 def test_trained_model_parses(agent, text, intent, sub_intent, disease):
     parsed = asyncio.run(agent.parse_message(text))

@@ -1,0 +1,90 @@
+"""bot/graph_runner.py: the trained model's prediction graph gives the same parses and the same
+next-action predictions through the sequential runner as through Rasa's dask runner."""
+
+import json
+
+import pytest
+
+from bot import graph_runner, rasa_patches
+from core.paths import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "hospital.tar.gz"
+TEXTS = [
+    "感冒有什么症状",
+    "我妈妈最近得了糖尿并，平时在饮食上需要注意一些什么呢？请问下",
+    "胃炎和胃溃疡有什么区别吗，平时吃东西要注意哪些事情呢",
+    "你好",
+    "谢谢医生",
+    "",
+    "嗯" * 300,
+]
+
+
+@pytest.fixture(scope="module")
+def processor():
+    if not MODEL.exists():
+        pytest.skip(f"{MODEL} is absent: train it first (make train)")
+    from rasa.core.agent import Agent
+
+    rasa_patches.install()
+    agent = Agent.load(str(MODEL))
+    assert isinstance(agent.processor.graph_runner, graph_runner.SequentialGraphRunner)
+    return agent.processor
+
+
+def test_installed_by_the_project_patches():
+    rasa_patches.install()
+    assert graph_runner.installed() and rasa_patches.installed()
+
+
+@pytest.mark.slow
+def test_plan_calls_every_node_after_what_it_needs(processor):
+    runner = processor.graph_runner
+    target = processor.model_metadata.nlu_target
+    plan = runner.plan([target], ["__message__", "__tracker__"])
+    names = [name for name, _ in plan]
+    assert names[-1] == target and len(names) == len(set(names))
+    for position, (_, needs) in enumerate(plan):
+        for need in needs:
+            assert need in ("__message__", "__tracker__") or names.index(need) < position
+    assert runner.plan([target], ["__tracker__", "__message__"]) is plan  # cached, input order free
+
+
+@pytest.mark.slow
+def test_same_parses_and_predictions_as_dask(processor):
+    from rasa.core.channels import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    runner = processor.graph_runner
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+
+    def parse(run, text):
+        tracker = DialogueStateTracker.from_events("t", [])
+        inputs = {"__message__": [UserMessage(text, message_id="m1")], "__tracker__": tracker}
+        return json.dumps(run(runner, inputs, [nlu])[nlu][0].as_dict(), sort_keys=True, ensure_ascii=False)
+
+    for text in TEXTS:
+        assert parse(graph_runner.SequentialGraphRunner.run, text) == parse(DaskGraphRunner.run, text), text
+
+    for text in TEXTS[:5]:
+        parsed = json.loads(parse(graph_runner.SequentialGraphRunner.run, text))
+        events = [
+            ActionExecuted("action_listen"),
+            UserUttered(text, parsed["intent"], parsed.get("entities", [])),
+        ]
+        tracker = DialogueStateTracker.from_events("t", events, slots=processor.domain.slots)
+        ours = runner.run(inputs={"__tracker__": tracker}, targets=[core])[core]
+        theirs = DaskGraphRunner.run(runner, inputs={"__tracker__": tracker}, targets=[core])[core]
+        assert (ours.probabilities, ours.policy_name) == (theirs.probabilities, theirs.policy_name), text
+
+
+@pytest.mark.slow
+def test_an_input_named_like_a_node_is_refused_as_before(processor):
+    from rasa.engine.exceptions import GraphRunError
+
+    with pytest.raises(GraphRunError):
+        processor.graph_runner.run(
+            inputs={"__tracker__": "nlu_message_converter"}, targets=["domain_provider"]
+        )
