@@ -41,7 +41,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import onnx
@@ -239,35 +239,49 @@ def session_for(
     precision: str = "int8",
 ) -> Optional[OnnxNetwork]:
     """A verified session of ``onnx_model`` (None: exported now), fused and, for ``int8``,
-    quantised; None if even the plain graph fails (torch is used). A step that fails or
-    does not verify is skipped with a warning: the session falls back to the step before."""
+    quantised; None if even the plain graph fails (torch is used).
+
+    The graph of every step is made first, and only the furthest one gets a session (each
+    onnxruntime session holds its own memory: one per encoder instead of three keeps about 50 MB off the server).
+    A step that fails, or a graph that does not verify against torch, is skipped with a
+    warning and the graph of the step before is tried.
+    """
     if precision not in PRECISIONS:
         raise ValueError(f"inference_precision must be one of {PRECISIONS}, not {precision!r}")
     name = type(network).__name__
     try:
         if onnx_model is None:
             onnx_model = export(network, max_length)
-        runner = OnnxNetwork(onnx_model, threads)
-        runner.verify(network, max_length)
     except Exception as exc:  # an optimisation only: eager torch gives the same scores
         logger.warning("%s: ONNX inference unavailable (%s); using torch", name, exc)
         return None
     encoder: Any = network.encoder  # an EncoderNetwork's BERT
     config = encoder.config
     heads, width = int(config.num_attention_heads), int(config.hidden_size)
-    steps = [("fusion", lambda m: fuse(m, heads, width), TOLERANCE, 0.0)]
+    steps: List[Tuple[str, Callable[[bytes], bytes], float, float]] = [
+        ("fusion", lambda m: fuse(m, heads, width), TOLERANCE, 0.0)
+    ]
     if precision == "int8":
         steps.append(("int8 weights", quantise, 0.0, INT8_RELATIVE_TOLERANCE))
-    model = onnx_model
+    # (steps applied, graph, tolerance, relative tolerance) from the plain export on
+    graphs: List[Tuple[Tuple[str, ...], bytes, float, float]] = [((), onnx_model, TOLERANCE, 0.0)]
     for step, transform, tolerance, relative in steps:
         try:
-            candidate = transform(model)
-            better = OnnxNetwork(candidate, threads)
-            better.verify(network, max_length, tolerance, relative)
-        except Exception as exc:  # keep the verified graph of the step before
+            graphs.append((graphs[-1][0] + (step,), transform(graphs[-1][1]), tolerance, relative))
+        except Exception as exc:  # keep the graphs made so far
             logger.warning("%s: ONNX %s not applied (%s)", name, step, exc)
             break
-        better.steps = runner.steps + (step,)
-        model, runner = candidate, better
-    logger.debug("%s: ONNX graph with %s", name, ", ".join(runner.steps) or "no load-time steps")
-    return runner
+    for applied, model, tolerance, relative in reversed(graphs):
+        try:
+            runner = OnnxNetwork(model, threads)
+            runner.verify(network, max_length, tolerance, relative)
+        except Exception as exc:
+            if applied:
+                logger.warning("%s: ONNX %s not applied (%s)", name, applied[-1], exc)
+                continue
+            logger.warning("%s: ONNX inference unavailable (%s); using torch", name, exc)
+            return None
+        runner.steps = applied
+        logger.debug("%s: ONNX graph with %s", name, ", ".join(applied) or "no load-time steps")
+        return runner
+    return None
