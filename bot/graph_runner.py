@@ -47,6 +47,17 @@ class SequentialGraphRunner(DaskGraphRunner):
     ) -> None:
         super().__init__(graph_schema, model_storage, execution_context, hooks)
         self._plans: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Plan] = {}
+        self._needed_names: Dict[Tuple[str, ...], Tuple[str, ...]] = {}
+
+    def _needed(self, targets: Sequence[str]) -> Sequence[str]:
+        """The names of the nodes the minimal graph of ``targets`` holds (cached)."""
+        key = tuple(targets)
+        names = self._needed_names.get(key)
+        if names is None:
+            names = tuple(self._graph_schema.minimal_graph_schema(list(targets)).nodes)
+            if len(self._needed_names) < MAX_PLANS:
+                self._needed_names[key] = names
+        return names
 
     def plan(self, targets: Sequence[str], input_names: Sequence[str] = ()) -> Plan:
         """The nodes to call for ``targets``, each after the nodes it needs (inputs replace
@@ -85,8 +96,10 @@ class SequentialGraphRunner(DaskGraphRunner):
         run_targets = list(targets) if targets else list(self._graph_schema.target_names)
         inputs = inputs or {}
         values: Dict[str, Any] = {}
+        known = set(self._needed(run_targets))  # what dask's graph holds as the inputs go in
         for name, value in inputs.items():
-            if isinstance(value, str) and value in self._instantiated_nodes:
+            known.add(name)
+            if isinstance(value, str) and value in known:
                 raise GraphRunError(
                     f"Input value '{value}' clashes with a node name. Make sure that none of the "
                     f"input names passed to the `run` method are the same as node names in the graph schema."

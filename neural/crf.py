@@ -100,8 +100,8 @@ class CRF(nn.Module):
     # ------------------------------------------------------------------ inference
     # Both run per sequence in plain Python over lists: they are on every message's path, and
     # for a handful of tags and a few dozen positions the per-operator dispatch of torch (or
-    # numpy) costs far more than the arithmetic (one 32-character message, 3 tags: 4.8 ms in
-    # torch, 1.8 ms in numpy, about 0.1 ms here; ``python -m bot bench parse``). The work is
+    # numpy) costs far more than the arithmetic (one 32-character message, 3 tags, Viterbi and
+    # marginals: 4.8 ms in torch, 1.8 ms in numpy, 0.2 + 0.7 ms here). The work is
     # O(time x tags^2) per sequence, as before.
     def _lists(self, emissions: torch.Tensor, mask: torch.Tensor):
         """Per sequence its valid rows of emissions, and the constant scores, as lists."""
@@ -163,22 +163,22 @@ class CRF(nn.Module):
             return [v / total for v in values]
 
         out = torch.zeros(emissions.shape[:2] + (self.num_tags,), dtype=emissions.dtype)
+        top_start, top_end = max(start), max(end)
         for b, rows in enumerate(sequences):
             emit = []
             for row in rows:
                 peak = max(row)
                 emit.append([math.exp(v - peak) for v in row])
-            top_start, top_end = max(start), max(end)
             alpha = normalised([math.exp(s - top_start) * e for s, e in zip(start, emit[0])])
             alphas = [alpha]
             for e in emit[1:]:
-                alpha = normalised([math.fsum(map(operator.mul, alpha, columns[j])) * e[j] for j in tags])
+                alpha = normalised([sum(map(operator.mul, alpha, columns[j])) * e[j] for j in tags])
                 alphas.append(alpha)
             beta = [math.exp(v - top_end) for v in end]
             betas = [beta]
             for e in reversed(emit[1:]):
                 weighted = [x * y for x, y in zip(e, beta)]
-                beta = normalised([math.fsum(map(operator.mul, step[i], weighted)) for i in tags])
+                beta = normalised([sum(map(operator.mul, step[i], weighted)) for i in tags])
                 betas.append(beta)
             betas.reverse()
             out[b, : len(rows)] = torch.tensor(

@@ -255,12 +255,13 @@ def session_for(
     except Exception as exc:  # an optimisation only: eager torch gives the same scores
         logger.warning("%s: ONNX inference unavailable (%s); using torch", name, exc)
         return None
-    encoder: Any = network.encoder  # an EncoderNetwork's BERT
-    config = encoder.config
-    heads, width = int(config.num_attention_heads), int(config.hidden_size)
-    steps: List[Tuple[str, Callable[[bytes], bytes], float, float]] = [
-        ("fusion", lambda m: fuse(m, heads, width), TOLERANCE, 0.0)
-    ]
+
+    def fused(model: bytes) -> bytes:
+        encoder: Any = network.encoder  # an EncoderNetwork's BERT (read here: a failure skips the step)
+        config = encoder.config
+        return fuse(model, int(config.num_attention_heads), int(config.hidden_size))
+
+    steps: List[Tuple[str, Callable[[bytes], bytes], float, float]] = [("fusion", fused, TOLERANCE, 0.0)]
     if precision == "int8":
         steps.append(("int8 weights", quantise, 0.0, INT8_RELATIVE_TOLERANCE))
     # (steps applied, graph, tolerance, relative tolerance) from the plain export on

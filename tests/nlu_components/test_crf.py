@@ -94,3 +94,25 @@ def test_bio_round_trip_and_f1():
     assert decode_spans([tags[i] for i in ids]) == spans
     assert span_f1([spans], [spans]) == 1.0
     assert span_f1([spans], [[(0, 2, "disease")]]) == pytest.approx(2 / 3)
+
+
+def test_constrained_short_and_padded_sequences_match_brute_force():
+    tags = bio_tags(["disease"])  # O B-disease I-disease
+    torch.manual_seed(3)
+    model = CRF(len(tags), *bio_constraints(tags))
+    with torch.no_grad():
+        for p in (model.transitions, model.start, model.end):
+            p.normal_()
+    emissions = torch.randn(3, 5, len(tags)) * 4
+    lengths = (5, 1, 3)
+    mask = torch.arange(5)[None] < torch.tensor(lengths)[:, None]
+    paths, marginals = model.viterbi(emissions, mask), model.marginals(emissions, mask)
+    for b, length in enumerate(lengths):
+        scores = all_path_scores(model, emissions[b], length)
+        assert paths[b] == list(max(scores, key=lambda p: float(scores[p])))
+        z = torch.logsumexp(torch.stack(list(scores.values())), 0)
+        for t in range(length):
+            for k in range(len(tags)):
+                p = sum(torch.exp(s - z) for path, s in scores.items() if path[t] == k)
+                assert abs(float(marginals[b, t, k]) - float(p)) < 1e-5
+        assert float(marginals[b, length:].abs().sum()) == 0.0
