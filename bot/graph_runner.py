@@ -47,17 +47,17 @@ class SequentialGraphRunner(DaskGraphRunner):
     ) -> None:
         super().__init__(graph_schema, model_storage, execution_context, hooks)
         self._plans: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Plan] = {}
-        self._needed_names: Dict[Tuple[str, ...], Tuple[str, ...]] = {}
+        self._schemas: Dict[Tuple[str, ...], GraphSchema] = {}
 
-    def _needed(self, targets: Sequence[str]) -> Sequence[str]:
-        """The names of the nodes the minimal graph of ``targets`` holds (cached)."""
+    def _schema_for(self, targets: Sequence[str]) -> GraphSchema:
+        """The minimal graph of ``targets`` (cached): what dask's graph holds before the inputs."""
         key = tuple(targets)
-        names = self._needed_names.get(key)
-        if names is None:
-            names = tuple(self._graph_schema.minimal_graph_schema(list(targets)).nodes)
-            if len(self._needed_names) < MAX_PLANS:
-                self._needed_names[key] = names
-        return names
+        schema = self._schemas.get(key)
+        if schema is None:
+            schema = self._graph_schema.minimal_graph_schema(list(targets))
+            if len(self._schemas) < MAX_PLANS:
+                self._schemas[key] = schema
+        return schema
 
     def plan(self, targets: Sequence[str], input_names: Sequence[str] = ()) -> Plan:
         """The nodes to call for ``targets``, each after the nodes it needs (inputs replace
@@ -66,7 +66,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         cached = self._plans.get(key)
         if cached is not None:
             return cached
-        schema = self._graph_schema.minimal_graph_schema(list(targets))
+        schema = self._schema_for(targets)
         given = set(input_names)
         ordered: Plan = []
         done: set = set()
@@ -96,10 +96,9 @@ class SequentialGraphRunner(DaskGraphRunner):
         run_targets = list(targets) if targets else list(self._graph_schema.target_names)
         inputs = inputs or {}
         values: Dict[str, Any] = {}
-        known = set(self._needed(run_targets))  # what dask's graph holds as the inputs go in
-        for name, value in inputs.items():
-            known.add(name)
-            if isinstance(value, str) and value in known:
+        needed = self._schema_for(run_targets).nodes
+        for name, value in inputs.items():  # dask's graph: the needed nodes, then each input
+            if isinstance(value, str) and (value in needed or value == name or value in values):
                 raise GraphRunError(
                     f"Input value '{value}' clashes with a node name. Make sure that none of the "
                     f"input names passed to the `run` method are the same as node names in the graph schema."

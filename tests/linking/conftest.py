@@ -54,6 +54,18 @@ def train_linker(kg_path, tmp_path, training_data=None, **overrides):
     return config, storage, resource
 
 
+def annotated(text, end, value, start=0, entity="disease"):
+    """A training message whose ``text[start:end]`` is annotated as ``value`` (a synonym when
+    the surface differs): what the linker learns aliases from."""
+    return Message(
+        data={
+            "text": text,
+            "intent": "diagnosis",
+            "entities": [{"entity": entity, "start": start, "end": end, "value": value}],
+        }
+    )
+
+
 @pytest.fixture(scope="session")
 def linker(kg_path, tmp_path_factory):
     config, storage, resource = train_linker(kg_path, tmp_path_factory.mktemp("linker"))

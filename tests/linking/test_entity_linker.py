@@ -2,7 +2,6 @@
 
 import pytest
 from rasa.engine.graph import ExecutionContext
-from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.normalise import match_key_with_offsets
@@ -10,7 +9,7 @@ from slots import pinyin_similarity as ps
 from slots.entity_linker import EntityLinker, merge_entities
 from slots.link_index import LinkIndex
 
-from .conftest import mention, run, train_linker
+from .conftest import annotated, mention, run, train_linker
 
 
 def _linked(linker, text, surface, entity="disease"):
@@ -230,14 +229,9 @@ def test_load_without_persisted_index_links_nothing(tmp_path):
 
 
 def test_training_synonyms_become_aliases(kg_path, tmp_path):
-    example = Message(
-        data={
-            "text": "消渴病怎么治",
-            "intent": "diagnosis",
-            "entities": [{"entity": "disease", "start": 0, "end": 3, "value": "糖尿病"}],
-        }
+    config, storage, resource = train_linker(
+        kg_path, tmp_path, TrainingData([annotated("消渴病怎么治", 3, "糖尿病")])
     )
-    config, storage, resource = train_linker(kg_path, tmp_path, TrainingData([example]))
     loaded = EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
     text = "我有消渴病"
     assert _linked(loaded, text, "消渴病") == ("糖尿病", "alias", True)
@@ -289,14 +283,9 @@ def test_scan_never_swallows_an_exact_mention(linker):
 
 def test_a_scan_hit_never_swallows_an_exact_name_of_its_own_type(kg_path, tmp_path):
     # 感冒症 (a learnt synonym of 感冒) sounds like 感冒怎: the exact 感冒 stays.
-    message = Message(
-        data={
-            "text": "感冒症怎么办",
-            "intent": "diagnosis",
-            "entities": [{"entity": "disease", "start": 0, "end": 3, "value": "感冒"}],
-        }
+    config, storage, resource = train_linker(
+        kg_path, tmp_path, TrainingData([annotated("感冒症怎么办", 3, "感冒")])
     )
-    config, storage, resource = train_linker(kg_path, tmp_path, TrainingData([message]))
     loaded = EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
     text = "感冒怎么预防"
     exact = {

@@ -20,7 +20,7 @@ from kg_queries.importer import import_files
 from slots import name_refresh
 from slots.aho_corasick_extractor import AhoCorasickExtractor
 from slots.entity_linker import EntityLinker
-from tests.linking.conftest import RECORDS
+from tests.linking.conftest import RECORDS, annotated, train_linker
 
 NEW = {"name": "猫抓病", "alias": ["猫抓热"], "symptom": ["淋巴结肿大"], "department": ["感染科"]}
 
@@ -103,20 +103,11 @@ def test_a_serving_model_picks_up_a_new_disease_within_its_refresh_interval(cls,
 
 
 def test_the_linker_keeps_the_synonyms_it_learnt_from_training_data(graph, tmp_path):
-    example = Message(
-        data={
-            "text": "消渴病怎么治",
-            "intent": "diagnosis",
-            "entities": [{"entity": "disease", "start": 0, "end": 3, "value": "糖尿病"}],
-        }
+    config, storage, resource = train_linker(
+        str(graph), tmp_path, TrainingData([annotated("消渴病怎么治", 3, "糖尿病")])
     )
-    (tmp_path / "storage").mkdir()
-    storage = LocalModelStorage(tmp_path / "storage")
-    config = {**EntityLinker.get_default_config(), "store": "embedded", "store_path": str(graph)}
-    linker = EntityLinker.create(config, storage, Resource("linker"), ExecutionContext(None, "test"))
-    linker.train(TrainingData([example]))
     add_disease(graph, tmp_path)
-    loaded = EntityLinker.load(config, storage, Resource("linker"), ExecutionContext(None, "test"))
+    loaded = EntityLinker.load(config, storage, resource, ExecutionContext(None, "test"))
     assert found(loaded, "我有消渴病", [mention("我有消渴病", "消渴病")]) == [("糖尿病", True)]
     assert found(loaded, "猫抓病", [mention("猫抓病", "猫抓病")]) == [("猫抓病", True)]
     loaded.refresher.stop()
