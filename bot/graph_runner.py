@@ -16,6 +16,12 @@ Where it is used: :func:`install` replaces the runner class ``MessageProcessor``
 when it loads a model (``rasa.core.processor.DaskGraphRunner``); :mod:`bot.rasa_patches`
 installs it in every Rasa process this project starts. Training keeps Rasa's dask runner
 (``rasa.model_training`` imports its own reference), with its caching and hooks.
+
+Early start: once the node that makes the NLU messages has run, every later component of
+the plan with a ``start_early(messages)`` method is told, so one that reads the text alone
+(the TinyBERT-RNN main-intent classifier) scores it on a worker thread while the extractors
+and the sub-intent members run; its node then collects the result. The order of the nodes
+and what each receives are unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphNodeHook, GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +55,7 @@ class SequentialGraphRunner(DaskGraphRunner):
         super().__init__(graph_schema, model_storage, execution_context, hooks)
         self._plans: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], Plan] = {}
         self._schemas: Dict[Tuple[str, ...], GraphSchema] = {}
+        self._early: Dict[int, Tuple[Plan, List[Any]]] = {}
 
     def _schema_for(self, targets: Sequence[str]) -> GraphSchema:
         """The minimal graph of ``targets`` (cached): what dask's graph holds before the inputs."""
@@ -87,6 +95,19 @@ class SequentialGraphRunner(DaskGraphRunner):
             self._plans[key] = ordered
         return ordered
 
+    def _early_starters(self, plan: Plan) -> List[Any]:
+        """The components in ``plan`` that can begin on a message before their node runs (a
+        ``start_early(messages)`` method, e.g. a classifier that reads the text alone; see
+        ``neural/classifier.py``). Called when the first node that outputs messages has run."""
+        key = id(plan)
+        cached = self._early.get(key)
+        if cached is None or cached[0] is not plan:
+            components = [getattr(self._instantiated_nodes[name], "_component", None) for name, _ in plan]
+            cached = (plan, [c for c in components if callable(getattr(c, "start_early", None))])
+            if len(self._early) < MAX_PLANS:
+                self._early[key] = cached
+        return list(cached[1])
+
     def run(
         self,
         inputs: Optional[Dict[str, Any]] = None,
@@ -108,12 +129,26 @@ class SequentialGraphRunner(DaskGraphRunner):
             logger.debug(
                 f"Running graph with inputs: {inputs}, targets: {targets} and {self._execution_context}."
             )
+        plan = self.plan(run_targets, list(inputs))
+        early = self._early_starters(plan)
         try:
-            for name, needs in self.plan(run_targets, list(inputs)):
-                values[name] = self._instantiated_nodes[name](*[values.get(need, need) for need in needs])
+            for name, needs in plan:
+                values[name] = output = self._instantiated_nodes[name](
+                    *[values.get(need, need) for need in needs]
+                )
+                if early and _messages(output):
+                    for component in early:  # the text exists now: text-only scores can begin
+                        component.start_early(output[1])
+                    early = []
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
         return dict(values[target] for target in run_targets)
+
+
+def _messages(output: Any) -> bool:
+    """Whether a node's ``(name, value)`` output carries a non-empty list of NLU messages."""
+    value = output[1] if isinstance(output, tuple) and len(output) == 2 else None
+    return isinstance(value, list) and bool(value) and isinstance(value[0], Message)
 
 
 def install() -> None:

@@ -1,5 +1,6 @@
-"""Two fixes to Rasa 3.6, installed in every Rasa process this project starts: its use of
-jsonschema (below) and its prediction graph's scheduler (``bot/graph_runner.py``).
+"""Three fixes to Rasa 3.6, installed in every Rasa process this project starts: its use of
+jsonschema (below), its prediction graph's scheduler (``bot/graph_runner.py``) and
+``Domain.is_empty`` (at the end).
 
 Why: ``jsonschema.validate(instance, schema)`` checks the *schema* against its meta-schema
 and builds a new validator on every call. Rasa 3.6 calls it with constant schemas on hot
@@ -26,6 +27,7 @@ import threading
 from typing import Any, Callable, Dict, Tuple
 
 import jsonschema
+from rasa.shared.core.domain import Domain
 
 _original_validate: Callable[..., None] = jsonschema.validate
 _compiled: Dict[str, Any] = {}
@@ -62,16 +64,36 @@ def cached_validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **k
     return None
 
 
+# ``Domain.is_empty`` compares the domain with ``Domain.empty()``, which it builds anew each
+# time (0.2-0.3 ms: a whole Domain from an empty dict). The processor asks it for every parsed
+# message (``MessageProcessor._check_for_unseen_features``). The empty domain is a constant:
+# it is built once, and the comparison is the same.
+_original_is_empty: Callable[[Domain], bool] = Domain.is_empty
+_EMPTY_DOMAIN: Dict[str, Any] = {}
+
+
+def cached_is_empty(domain: Domain) -> bool:
+    """``Domain.is_empty`` against an empty domain's dictionary built once."""
+    if not _EMPTY_DOMAIN:
+        _EMPTY_DOMAIN.update(Domain.empty().as_dict())
+    return domain.as_dict() == _EMPTY_DOMAIN
+
+
 def install() -> None:
-    """Replace ``jsonschema.validate`` in this process, and serve models with the sequential
-    graph runner (``bot/graph_runner.py``) (idempotent)."""
+    """Replace ``jsonschema.validate`` and ``Domain.is_empty`` in this process, and serve models
+    with the sequential graph runner (``bot/graph_runner.py``) (idempotent)."""
     from bot import graph_runner
 
     jsonschema.validate = cached_validate
+    Domain.is_empty = cached_is_empty
     graph_runner.install()
 
 
 def installed() -> bool:
     from bot import graph_runner
 
-    return jsonschema.validate is cached_validate and graph_runner.installed()
+    return (
+        jsonschema.validate is cached_validate
+        and Domain.is_empty is cached_is_empty
+        and graph_runner.installed()
+    )

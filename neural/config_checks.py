@@ -1,8 +1,8 @@
 """Checks of component settings, shared by every NLU component (intents/, slots/, neural/).
 
 Why: each component refuses a bad ``config.yml`` value with Rasa's ``InvalidConfigException``
-naming the component, the key and the value; the same four rules (a share in [0, 1], a count
-of at least 1, a non-negative number, names from a known list) were written out in every
+naming the component, the key and the value; the same five rules (a share in [0, 1], a count
+of at least 1, a non-negative number, names from a known list, a yes/no switch) were written out in every
 component. They are written once here, with one wording.
 """
 
@@ -32,6 +32,13 @@ def not_negative(config: Dict[str, Any], owner: str, *keys: str) -> None:
     for key in keys:
         if float(config[key]) < 0:
             raise InvalidConfigException(f"{owner}: {key} must not be negative, not {config[key]!r}")
+
+
+def boolean(config: Dict[str, Any], owner: str, *keys: str) -> None:
+    """Each ``config[key]`` is ``true`` or ``false`` (not a string such as "no")."""
+    for key in keys:
+        if not isinstance(config[key], bool):
+            raise InvalidConfigException(f"{owner}: {key} must be true or false, not {config[key]!r}")
 
 
 def known(owner: str, key: str, values: Iterable[str], allowed: Iterable[str]) -> None:

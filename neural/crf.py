@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 from torch import nn
 
+Tensorish = Union[torch.Tensor, np.ndarray]  # the inference methods read either
 FORBIDDEN = -1e4  # added to forbidden transitions' scores (finite: keeps gradients clean)
 
 
@@ -103,17 +105,37 @@ class CRF(nn.Module):
     # numpy) costs far more than the arithmetic (one 32-character message, 3 tags, Viterbi and
     # marginals: 4.8 ms in torch, 1.8 ms in numpy, 0.2 + 0.7 ms here). The work is
     # O(time x tags^2) per sequence, as before.
-    def _lists(self, emissions: torch.Tensor, mask: torch.Tensor):
-        """Per sequence its valid rows of emissions, and the constant scores, as lists."""
-        with torch.no_grad():
-            lengths = mask.long().sum(1).tolist()
-            rows = emissions.detach().cpu().tolist()
-            trans = self._trans().detach().cpu().tolist()
-            start = self._start().detach().cpu().tolist()
-            end = self.end.detach().cpu().tolist()
-        return [row[:n] for row, n in zip(rows, lengths)], trans, start, end
+    def _lists(self, emissions: Tensorish, mask: Tensorish):
+        """Per sequence its valid rows of emissions, and the constant scores, as lists.
 
-    def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> List[List[int]]:
+        ``emissions``/``mask`` are torch tensors or NumPy arrays (the serving path's
+        onnxruntime outputs). The constant scores are read once per parameter update.
+        """
+        if isinstance(emissions, torch.Tensor):
+            emissions = emissions.detach().cpu()
+        if isinstance(mask, torch.Tensor):
+            mask = mask.detach().cpu()
+        lengths = mask.sum(1).tolist()
+        rows = emissions.tolist()
+        return [row[: int(n)] for row, n in zip(rows, lengths)], *self._constants()
+
+    def _constants(self) -> Tuple[List[List[float]], List[float], List[float]]:
+        """``(transitions + penalty, start + penalty, end)`` as lists, cached until a parameter
+        changes (every optimiser step bumps the tensors' version counters)."""
+        key = (self.transitions._version, self.start._version, self.end._version, self.penalty.data_ptr())
+        cached = self.__dict__.get("_constant_lists")
+        if cached is None or cached[0] != key:
+            with torch.no_grad():
+                values = (
+                    self._trans().cpu().tolist(),
+                    self._start().cpu().tolist(),
+                    self.end.detach().cpu().tolist(),
+                )
+            cached = (key, values)
+            self.__dict__["_constant_lists"] = cached
+        return cached[1]
+
+    def viterbi(self, emissions: Tensorish, mask: Tensorish) -> List[List[int]]:
         """The best tag sequence of each item (length = its number of valid positions)."""
         sequences, trans, start, end = self._lists(emissions, mask)
         tags = range(self.num_tags)
@@ -145,7 +167,15 @@ class CRF(nn.Module):
         return paths
 
     def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``p(y_t = k | emissions)`` ``[batch, time, tags]`` (0 where masked).
+        """``p(y_t = k | emissions)`` ``[batch, time, tags]`` (0 where masked)."""
+        out = torch.zeros(tuple(emissions.shape[:2]) + (self.num_tags,), dtype=torch.float32)
+        for b, rows in enumerate(self.marginal_rows(emissions, mask)):
+            if rows:
+                out[b, : len(rows)] = torch.tensor(rows, dtype=out.dtype)
+        return out
+
+    def marginal_rows(self, emissions: Tensorish, mask: Tensorish) -> List[List[List[float]]]:
+        """Per sequence, each valid position's tag probabilities, as lists.
 
         Forward-backward in probability space with per-step normalisation (the scaled
         variant): every position's marginal is renormalised at the end, so the scale
@@ -162,9 +192,9 @@ class CRF(nn.Module):
             total = sum(values)
             return [v / total for v in values]
 
-        out = torch.zeros(emissions.shape[:2] + (self.num_tags,), dtype=emissions.dtype)
+        out: List[List[List[float]]] = []
         top_start, top_end = max(start), max(end)
-        for b, rows in enumerate(sequences):
+        for rows in sequences:
             emit = []
             for row in rows:
                 peak = max(row)
@@ -181,8 +211,5 @@ class CRF(nn.Module):
                 beta = normalised([sum(map(operator.mul, step[i], weighted)) for i in tags])
                 betas.append(beta)
             betas.reverse()
-            out[b, : len(rows)] = torch.tensor(
-                [normalised([a * z for a, z in zip(al, be)]) for al, be in zip(alphas, betas)],
-                dtype=out.dtype,
-            )
+            out.append([normalised([a * z for a, z in zip(al, be)]) for al, be in zip(alphas, betas)])
         return out

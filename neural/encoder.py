@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 from transformers import BertConfig, BertModel
 
@@ -149,6 +150,16 @@ class EncoderNetwork(torch.nn.Module):
             self.eval()
         with torch.inference_mode():
             return self(input_ids, attention_mask)
+
+    def infer_unpadded(self, ids: Sequence[int]) -> Tuple[np.ndarray, ...]:
+        """The network's outputs for one unpadded id sequence, as NumPy arrays with a batch
+        dimension of 1: the serving path of a message (onnxruntime without any torch
+        operator around it; eager torch when there is no session)."""
+        if self._onnx is not None:
+            return tuple(self._onnx.run(np.asarray([ids], dtype=np.int64)))
+        input_ids = torch.tensor([list(ids)], dtype=torch.long)
+        out = self.infer(input_ids, torch.ones_like(input_ids))
+        return tuple(t.numpy() for t in (out if isinstance(out, tuple) else (out,)))
 
     def prepare_inference(
         self, max_length: int, onnx_model: Optional[bytes] = None, threads: int = 0, precision: str = "int8"

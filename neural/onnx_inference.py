@@ -206,9 +206,14 @@ class OnnxNetwork:
         self.steps: Tuple[str, ...] = ()  # the load-time steps this graph went through (fusion, int8 weights)
 
     def __call__(self, input_ids: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
-        outputs = self.session.run(None, {self.input_name: input_ids.numpy()})
-        tensors = tuple(torch.from_numpy(np.asarray(out)) for out in outputs)
+        tensors = tuple(torch.from_numpy(np.asarray(out)) for out in self.run(input_ids.numpy()))
         return tensors[0] if len(tensors) == 1 else tensors
+
+    def run(self, input_ids: np.ndarray) -> List[np.ndarray]:
+        """The graph's outputs for ``[batch, time]`` int64 ids, as NumPy arrays (no torch: the
+        serving path of one message, where each torch operator's dispatch costs more than
+        its arithmetic)."""
+        return self.session.run(None, {self.input_name: input_ids})
 
     def verify(
         self, network: torch.nn.Module, max_length: int, tolerance: float = TOLERANCE, relative: float = 0.0

@@ -18,9 +18,10 @@ them with the dictionary matches and links them to graph nodes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import random
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import torch
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -254,31 +255,44 @@ class BertBiLstmCrfExtractor(NeuralComponent, EntityExtractorMixin):
         results: List[List[Tuple[int, int, str, float]]] = [[] for _ in texts]
         todo = [i for i, text in enumerate(texts) if text]  # the CRF needs >= 1 character
         network, tokenizer = self._tagger(), self._trained_tokenizer()
+        crf = network.crf
+
+        def lazy_marginals(emissions: Any, char_mask: Any) -> Callable[[], List[List[List[float]]]]:
+            # computed at most once per batch, and only if a text in it has a span
+            return functools.lru_cache(maxsize=1)(lambda: crf.marginal_rows(emissions, char_mask))
+
+        def spans_of(text: str, path: List[int], marginals: Callable[[], List[List[List[float]]]], row: int):
+            spans = []
+            for start, end, kind in decode_spans([tags[t] for t in path]):
+                while start < end and text[start].isspace():
+                    start += 1
+                while end > start and text[end - 1].isspace():
+                    end -= 1
+                if start >= end:
+                    continue
+                confidence = 1.0
+                if with_confidence:
+                    rows = marginals()[row]
+                    confidence = sum(rows[t][path[t]] for t in range(start, end)) / (end - start)
+                spans.append((start, end, kind, confidence))
+            return spans
+
+        if len(todo) == 1:  # serving: one message, its outputs as NumPy, no torch operator
+            text = texts[todo[0]]
+            emissions, char_mask = network.infer_unpadded(tokenizer.encode(text))
+            path = crf.viterbi(emissions, char_mask)[0]
+            results[todo[0]] = spans_of(text, path, lazy_marginals(emissions, char_mask), 0)
+            return results
         with torch.inference_mode():
             for first in range(0, len(todo), batch_size):
                 rows = todo[first : first + batch_size]
                 chunk = [texts[i] for i in rows]
                 ids, mask = tokenizer.pad([tokenizer.encode(t) for t in chunk])
                 emissions, char_mask = network.infer(ids, mask)
-                paths = network.crf.viterbi(emissions, char_mask)
-                marginals = None
+                paths = crf.viterbi(emissions, char_mask)
+                every = lazy_marginals(emissions, char_mask)
                 for row, (text, path) in enumerate(zip(chunk, paths)):
-                    spans = []
-                    for start, end, kind in decode_spans([tags[t] for t in path]):
-                        while start < end and text[start].isspace():
-                            start += 1
-                        while end > start and text[end - 1].isspace():
-                            end -= 1
-                        if start >= end:
-                            continue
-                        confidence = 1.0
-                        if with_confidence:
-                            if marginals is None:
-                                marginals = network.crf.marginals(emissions, char_mask)
-                            picked = marginals[row, torch.arange(start, end), torch.tensor(path[start:end])]
-                            confidence = float(picked.mean())
-                        spans.append((start, end, kind, confidence))
-                    results[rows[row]] = spans
+                    results[rows[row]] = spans_of(text, path, every, row)
         return results
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -101,3 +101,38 @@ def test_an_input_named_like_a_node_is_treated_as_dask_treats_it(processor, targ
     ours = outcome(graph_runner.SequentialGraphRunner.run)
     assert ours == outcome(DaskGraphRunner.run)
     assert ours == ("GraphRunError" if target == "run_RegexMessageHandler" else "ran")
+
+
+@pytest.mark.slow
+def test_the_main_intent_classifier_starts_when_the_messages_exist(processor, monkeypatch):
+    # early start (neural/classifier.py): the TinyBERT-RNN scores the text on its worker thread
+    # while the nodes before it run; the sub-intent TextCNN reads the linked mentions and declines
+    import threading
+
+    from rasa.core.channels import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from intents.roberta_textcnn_classifier import RobertaTextCnnClassifier
+    from intents.tinybert_rnn_classifier import TinyBertRnnClassifier
+
+    runner = processor.graph_runner
+    target = processor.model_metadata.nlu_target
+    plan = runner.plan([target], ["__message__", "__tracker__"])
+    starters = runner._early_starters(plan)
+    assert {type(c) for c in starters} == {TinyBertRnnClassifier, RobertaTextCnnClassifier}
+    assert runner._early_starters(plan) == starters  # cached per plan
+    tinybert = next(c for c in starters if isinstance(c, TinyBertRnnClassifier))
+    scored = []
+    original = tinybert._scores_of_texts
+    monkeypatch.setattr(
+        tinybert,
+        "_scores_of_texts",
+        lambda texts: (scored.append((texts, threading.current_thread())), original(texts))[1],
+    )
+    tracker = DialogueStateTracker.from_events("t", [])
+    inputs = {"__message__": [UserMessage("感冒有什么症状", message_id="m1")], "__tracker__": tracker}
+    parsed = runner.run(inputs, [target])[target][0]
+    assert [texts for texts, _ in scored] == [["感冒有什么症状"]]  # once, for the parsed message
+    assert scored[0][1] is not threading.current_thread()  # on the worker
+    assert parsed.get("intent")["name"] == "diagnosis"
+    assert all(c.__dict__.get("_early") is None for c in starters)  # taken, or never begun

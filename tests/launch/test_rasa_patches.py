@@ -9,6 +9,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.utils.validation import SchemaValidationError
 
 from bot import rasa_patches
+from core.paths import PROJECT_ROOT
 
 GOOD_REPLY = {
     "events": [{"event": "slot", "name": "disease", "value": "感冒", "timestamp": None}],
@@ -86,3 +87,18 @@ def test_the_channels_package_installs_it():
     import bot.channels  # noqa: F401
 
     assert rasa_patches.installed()
+
+
+def test_domain_is_empty_gives_the_original_verdict():
+    from rasa.shared.core.domain import Domain
+
+    rasa_patches.install()
+    assert Domain.is_empty is rasa_patches.cached_is_empty
+    project = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    for domain, expected in (
+        (Domain.empty(), True),
+        (project, False),
+        (Domain.from_dict({"intents": ["greet"]}), False),
+    ):
+        assert rasa_patches.cached_is_empty(domain) is expected
+        assert rasa_patches._original_is_empty(domain) is expected

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 
 from core.vocabulary import MAIN_INTENTS, SUB_INTENTS
@@ -39,6 +40,46 @@ def test_tinybert_rnn_learns_main_intents(training_data, storage, context):
     # the persisted copy predicts what the trained one does
     assert same_ranking(parse(trained, "您好呀"), parse(loaded, "您好呀"))
     assert loaded.meta["labels"] == list(MAIN_INTENTS)
+
+
+def test_tinybert_rnn_started_early_gives_what_process_alone_gives(training_data, storage, context):
+    # bot/graph_runner.py calls start_early when the messages exist; process takes the result
+    config = tiny_config(TinyBertRnnClassifier, epochs=2, rnn_hidden=8)
+    _, loaded = train_and_load(TinyBertRnnClassifier, config, training_data, storage, context)
+    texts = ["你好", "感冒怎么治疗", "", "再见"]
+    alone = [parse(loaded, t) for t in texts]
+    messages = [Message(data={"text": t}) for t in texts]
+    loaded.start_early(messages)
+    assert loaded.__dict__.get("_early") is not None
+    loaded.process(messages)
+    assert loaded.__dict__.get("_early") is None  # taken
+    for a, b in zip(alone, messages):
+        assert a.get("intent") == b.get("intent") and a.get("intent_ranking") == b.get("intent_ranking")
+    # scores begun for other messages (or a text changed since) are not used
+    loaded.start_early([Message(data={"text": "再见"})])
+    other = Message(data={"text": "你好"})
+    loaded.process([other])
+    assert other.get("intent") == alone[0].get("intent")
+    changed = Message(data={"text": "再见"})
+    loaded.start_early([changed])
+    changed.set("text", "你好")
+    loaded.process([changed])
+    assert changed.get("intent_ranking") == alone[0].get("intent_ranking")
+
+
+def test_early_start_only_for_a_classifier_that_reads_the_text_alone(training_data, storage, context):
+    for component, overrides in (
+        (TinyBertRnnClassifier, {"rnn_hidden": 8, "early_start": False}),
+        (RobertaTextCnnClassifier, {"filters": 8}),  # mask_entities: needs the linked mentions
+    ):
+        config = tiny_config(component, epochs=1, **overrides)
+        _, loaded = train_and_load(component, config, training_data, storage, context)
+        loaded.start_early([Message(data={"text": "你好"})])
+        assert loaded.__dict__.get("_early") is None, component.__name__
+    with pytest.raises(InvalidConfigException, match="early_start must be true or false"):
+        TinyBertRnnClassifier.check_config(
+            {**TinyBertRnnClassifier.get_default_config(), "early_start": "no"}
+        )
 
 
 def test_tinybert_rnn_records_its_dev_accuracy_as_vote_weight(training_data, storage, context):
@@ -95,6 +136,21 @@ def test_crf_extractor_outputs_unlinked_entities(training_data, storage, context
     assert 0.5 < entity["confidence_entity"] <= 1.0
     assert parse(loaded, "再见").get("entities") in (None, [])
     assert parse(loaded, "").get("entities") in (None, [])
+
+
+def test_crf_extractor_tags_a_message_alone_as_in_a_padded_batch(training_data, storage, context):
+    # alone: NumPy outputs of onnxruntime straight into the CRF; several: one padded torch batch
+    config = tiny_config(
+        BertBiLstmCrfExtractor, epochs=6, lstm_hidden=16, min_confidence=0.0, learning_rate=5e-3
+    )
+    _, loaded = train_and_load(BertBiLstmCrfExtractor, config, training_data, storage, context)
+    texts = ["感冒有什么症状", "我得了哮喘怎么办", "你好", "", "高血压和糖尿病挂什么科"]
+    together = loaded.extract(texts)
+    assert any(together)
+    for text, batched in zip(texts, together):
+        alone = loaded.extract([text])[0]
+        assert [s[:3] for s in alone] == [s[:3] for s in batched], text
+        assert [s[3] for s in alone] == pytest.approx([s[3] for s in batched], abs=1e-4), text
 
 
 def test_crf_extractor_keeps_other_extractors_entities(training_data, storage, context):

@@ -116,3 +116,30 @@ def test_constrained_short_and_padded_sequences_match_brute_force():
                 p = sum(torch.exp(s - z) for path, s in scores.items() if path[t] == k)
                 assert abs(float(marginals[b, t, k]) - float(p)) < 1e-5
         assert float(marginals[b, length:].abs().sum()) == 0.0
+
+
+def test_numpy_inputs_decode_as_torch_inputs(crf):
+    # the serving path hands the CRF onnxruntime's NumPy outputs, the batch path torch tensors
+    torch.manual_seed(2)
+    emissions = torch.randn(3, 5, 3)
+    mask = torch.tensor([[True] * 5, [True] * 3 + [False] * 2, [True] + [False] * 4])
+    assert crf.viterbi(emissions.numpy(), mask.numpy()) == crf.viterbi(emissions, mask)
+    rows = crf.marginal_rows(emissions.numpy(), mask.numpy())
+    assert [len(r) for r in rows] == [5, 3, 1]
+    marginals = crf.marginals(emissions, mask)
+    for b, sequence in enumerate(rows):
+        assert torch.allclose(torch.tensor(sequence), marginals[b, : len(sequence)], atol=1e-6)
+        assert all(sum(position) == pytest.approx(1.0) for position in sequence)
+
+
+def test_constant_scores_follow_every_parameter_update(crf):
+    torch.manual_seed(3)
+    emissions, mask = 0.01 * torch.randn(1, 6, 3), torch.ones(1, 6, dtype=torch.bool)
+    before = crf.viterbi(emissions, mask)  # weak emissions: the (cached) transitions decide
+    with torch.no_grad():  # an optimiser step: in place
+        crf.transitions.fill_(0.0)
+        crf.start.fill_(0.0)
+        crf.end.fill_(0.0)
+    after = crf.viterbi(emissions, mask)
+    assert after == [emissions[0].argmax(1).tolist()]  # now the emissions alone decide
+    assert after != before and crf._constants()[0] == [[0.0] * 3] * 3
