@@ -17,8 +17,8 @@ when it loads a model (``rasa.core.processor.DaskGraphRunner``); :mod:`bot.rasa_
 installs it in every Rasa process this project starts. Training keeps Rasa's dask runner
 (``rasa.model_training`` imports its own reference), with its caching and hooks.
 
-Early start: once the node that makes the NLU messages has run, every later component of
-the plan with a ``start_early(messages)`` method is told, so one that reads the text alone
+Early start: once the node that makes the NLU messages has run (the first in the plan), every
+component of the plan with a ``start_early(messages)`` method is told, so one that reads the text alone
 (the TinyBERT-RNN main-intent classifier) scores it on a worker thread while the extractors
 and the sub-intent members run; its node then collects the result. The order of the nodes
 and what each receives are unchanged.
@@ -137,12 +137,21 @@ class SequentialGraphRunner(DaskGraphRunner):
                     *[values.get(need, need) for need in needs]
                 )
                 if early and _messages(output):
-                    for component in early:  # the text exists now: text-only scores can begin
-                        component.start_early(output[1])
+                    _start_early(early, output[1])  # the text exists now: text-only scores can begin
                     early = []
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
         return dict(values[target] for target in run_targets)
+
+
+def _start_early(components: List[Any], messages: List[Message]) -> None:
+    """Tell each component the messages exist; a failure only costs the head start (the node
+    computes its output itself when it runs)."""
+    for component in components:
+        try:
+            component.start_early(messages)
+        except Exception as exc:  # an optimisation only: never a reason for a parse to fail
+            logger.debug("%s: no early start (%s)", type(component).__name__, exc)
 
 
 def _messages(output: Any) -> bool:

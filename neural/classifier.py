@@ -4,12 +4,15 @@ The TinyBERT-RNN main-intent classifier and the RoBERTa-TextCNN sub-intent class
 differ only in their head and in which label they learn; the training loop (dev split,
 augmentation, cross-entropy, early stopping on dev accuracy, optionally a refit on all
 templates for the best epoch count), the dev accuracy kept as the component's vote
-weight, and batched prediction live here once.
+weight, and batched prediction live here once. So does the serving path: one message
+through onnxruntime on NumPy, and the early start of a classifier that reads the text alone
+(its scores computed on a worker thread while the extractors run, see ``start_early``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -233,8 +236,8 @@ class TextClassifierComponent(NeuralComponent):
         """A probability per label for each text (softmax of the logits)."""
         labels = self.labels
         rows = self._logit_rows(texts, spans)
-        rows = np.exp(rows - rows.max(axis=1, keepdims=True)) if len(rows) else rows
-        rows = rows / rows.sum(axis=1, keepdims=True) if len(rows) else rows
+        rows = np.exp(rows - rows.max(axis=1, keepdims=True, initial=-np.inf))
+        rows = rows / rows.sum(axis=1, keepdims=True)
         return [dict(zip(labels, row)) for row in rows.tolist()]
 
     def predict_messages(self, messages: Sequence[Message]) -> List[Optional[Dict[str, float]]]:
@@ -255,10 +258,12 @@ class TextClassifierComponent(NeuralComponent):
         or computes it itself for any other messages."""
         if not self.config["early_start"] or self.config["mask_entities"] or not self.ready:
             return
-        if self.__dict__.get("_worker") is None:
-            self.__dict__["_worker"] = ThreadPoolExecutor(1, thread_name_prefix=type(self).__name__)
+        worker = self.__dict__.get("_worker")
+        if worker is None or worker[0] != os.getpid():  # none yet, or a forked copy's (no thread)
+            worker = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix=type(self).__name__))
+            self.__dict__["_worker"] = worker
         texts = [m.get(TEXT) or "" for m in messages]
-        scores = self.__dict__["_worker"].submit(self._scores_of_texts, texts)
+        scores = worker[1].submit(self._scores_of_texts, texts)
         self.__dict__["_early"] = ([id(m) for m in messages], texts, scores)
 
     def _scores_of_texts(self, texts: Sequence[str]) -> List[Optional[Dict[str, float]]]:

@@ -121,8 +121,12 @@ class CRF(nn.Module):
 
     def _constants(self) -> Tuple[List[List[float]], List[float], List[float]]:
         """``(transitions + penalty, start + penalty, end)`` as lists, cached until a parameter
-        changes (every optimiser step bumps the tensors' version counters)."""
-        key = (self.transitions._version, self.start._version, self.end._version, self.penalty.data_ptr())
+        changes: an in-place update (an optimiser step, ``load_state_dict``) bumps the tensor's
+        version counter, a replaced tensor has another storage."""
+        key = tuple(
+            (t._version, t.data_ptr())
+            for t in (self.transitions, self.start, self.end, self.penalty, self.start_penalty)
+        )
         cached = self.__dict__.get("_constant_lists")
         if cached is None or cached[0] != key:
             with torch.no_grad():
@@ -170,8 +174,7 @@ class CRF(nn.Module):
         """``p(y_t = k | emissions)`` ``[batch, time, tags]`` (0 where masked)."""
         out = torch.zeros(tuple(emissions.shape[:2]) + (self.num_tags,), dtype=torch.float32)
         for b, rows in enumerate(self.marginal_rows(emissions, mask)):
-            if rows:
-                out[b, : len(rows)] = torch.tensor(rows, dtype=out.dtype)
+            out[b, : len(rows)] = torch.tensor(rows, dtype=out.dtype)
         return out
 
     def marginal_rows(self, emissions: Tensorish, mask: Tensorish) -> List[List[List[float]]]:

@@ -120,19 +120,20 @@ def test_the_main_intent_classifier_starts_when_the_messages_exist(processor, mo
     plan = runner.plan([target], ["__message__", "__tracker__"])
     starters = runner._early_starters(plan)
     assert {type(c) for c in starters} == {TinyBertRnnClassifier, RobertaTextCnnClassifier}
-    assert runner._early_starters(plan) == starters  # cached per plan
+    assert runner._early[id(plan)][1] == starters  # found once per plan
     tinybert = next(c for c in starters if isinstance(c, TinyBertRnnClassifier))
     scored = []
-    original = tinybert._scores_of_texts
-    monkeypatch.setattr(
-        tinybert,
-        "_scores_of_texts",
-        lambda texts: (scored.append((texts, threading.current_thread())), original(texts))[1],
-    )
+    original = tinybert._logit_rows
+
+    def logit_rows(*args, **kwargs):
+        scored.append((list(args[0]), threading.current_thread()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tinybert, "_logit_rows", logit_rows)
     tracker = DialogueStateTracker.from_events("t", [])
     inputs = {"__message__": [UserMessage("感冒有什么症状", message_id="m1")], "__tracker__": tracker}
     parsed = runner.run(inputs, [target])[target][0]
-    assert [texts for texts, _ in scored] == [["感冒有什么症状"]]  # once, for the parsed message
+    assert [texts for texts, _ in scored] == [["感冒有什么症状"]]  # once (not again in its node)
     assert scored[0][1] is not threading.current_thread()  # on the worker
     assert parsed.get("intent")["name"] == "diagnosis"
     assert all(c.__dict__.get("_early") is None for c in starters)  # taken, or never begun

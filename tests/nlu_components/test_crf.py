@@ -143,3 +143,16 @@ def test_constant_scores_follow_every_parameter_update(crf):
     after = crf.viterbi(emissions, mask)
     assert after == [emissions[0].argmax(1).tolist()]  # now the emissions alone decide
     assert after != before and crf._constants()[0] == [[0.0] * 3] * 3
+
+
+def test_constant_scores_follow_an_optimiser_step_and_a_loaded_state(crf):
+    before = crf._constants()
+    saved = {k: v.clone() for k, v in crf.state_dict().items()}
+    optimizer = torch.optim.AdamW(crf.parameters(), lr=0.5, foreach=True)
+    emissions, mask = torch.randn(2, 4, 3), torch.ones(2, 4, dtype=torch.bool)
+    loss = -crf.log_likelihood(emissions, torch.zeros(2, 4, dtype=torch.long), mask)
+    loss.mean().backward()
+    optimizer.step()
+    assert crf._constants() != before
+    crf.load_state_dict(saved)  # in place, as fit() restores its best epoch
+    assert crf._constants() == before
