@@ -247,9 +247,11 @@ class TextClassifierComponent(NeuralComponent):
         early = self.__dict__.pop("_early", None)
         if early is not None and early[0] == [id(m) for m in messages] and early[1] == texts:
             return early[2].result()
-        spans = [spans_of(t, m.get(ENTITIES) or []) for t, m in zip(texts, messages)]
-        scores = self.predict(texts, spans) if self.ready else [None] * len(messages)
-        return [s if t else None for s, t in zip(scores, texts)]
+        if not self.ready:
+            return [None] * len(messages)
+        return self._scores_of_texts(
+            texts, [spans_of(t, m.get(ENTITIES) or []) for t, m in zip(texts, messages)]
+        )
 
     def start_early(self, messages: Sequence[Message]) -> None:
         """Begin ``predict_messages(messages)`` on this component's worker thread (called by
@@ -266,9 +268,11 @@ class TextClassifierComponent(NeuralComponent):
         scores = worker[1].submit(self._scores_of_texts, texts)
         self.__dict__["_early"] = ([id(m) for m in messages], texts, scores)
 
-    def _scores_of_texts(self, texts: Sequence[str]) -> List[Optional[Dict[str, float]]]:
-        scores = self.predict(texts)
-        return [s if t else None for s, t in zip(scores, texts)]
+    def _scores_of_texts(
+        self, texts: Sequence[str], spans: Optional[Sequence[Sequence[Span]]] = None
+    ) -> List[Optional[Dict[str, float]]]:
+        """``predict``, with None for an empty text."""
+        return [s if t else None for s, t in zip(self.predict(texts, spans), texts)]
 
     @property
     def rewrite(self) -> Optional[Callable[[str], str]]:

@@ -137,3 +137,22 @@ def test_the_main_intent_classifier_starts_when_the_messages_exist(processor, mo
     assert scored[0][1] is not threading.current_thread()  # on the worker
     assert parsed.get("intent")["name"] == "diagnosis"
     assert all(c.__dict__.get("_early") is None for c in starters)  # taken, or never begun
+
+
+@pytest.mark.slow
+def test_a_failing_early_start_only_costs_the_head_start(processor, monkeypatch):
+    from rasa.core.channels import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    runner = processor.graph_runner
+    target = processor.model_metadata.nlu_target
+    for component in runner._early_starters(runner.plan([target], ["__message__", "__tracker__"])):
+        # e.g. the worker cannot start: "cannot schedule new futures after interpreter shutdown"
+        monkeypatch.setattr(
+            component, "start_early", lambda messages: (_ for _ in ()).throw(RuntimeError("no worker"))
+        )
+    tracker = DialogueStateTracker.from_events("t", [])
+    inputs = {"__message__": [UserMessage("感冒有什么症状", message_id="m1")], "__tracker__": tracker}
+    parsed = runner.run(inputs, [target])[target][0]  # the nodes compute their own scores
+    assert parsed.get("intent")["name"] == "diagnosis"
+    assert parsed.get("intent_ranking") and parsed.get("sub_intent")["name"] == "symptom"
